@@ -1,0 +1,1 @@
+"""Service and command line: FastAPI app, persistence, jobs, the `blocktrade` CLI."""

@@ -1,0 +1,1 @@
+"""Rule-pack loading and validation, CEL evaluation, findings, screening."""

@@ -1,0 +1,1 @@
+"""Documents -> typed facts: MT700/MT707, PDF text, OCR, classification, field templates."""

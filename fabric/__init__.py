@@ -1,0 +1,1 @@
+"""The ledger: embedded hash-chained log and the Hyperledger Fabric Gateway client."""

@@ -1,0 +1,1 @@
+"""Renderers of examination results: console tables, discrepancy reports, SWIFT MT734."""

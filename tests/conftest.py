@@ -1,0 +1,31 @@
+"""Shared test fixtures."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def shared_data_dir() -> Path:
+    """The real public data set (../shared/data beside the checkout, or $BLOCKTRADE_SHARED_DATA)."""
+    env = os.environ.get("BLOCKTRADE_SHARED_DATA")
+    return Path(env) if env else (REPO.parent / "shared" / "data")
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    path = shared_data_dir()
+    if not path.is_dir():
+        # Fail, don't skip: CI has the data beside the checkout, and a skipped data test
+        # would pass while testing nothing.
+        pytest.fail(f"shared data not found at {path}; set BLOCKTRADE_SHARED_DATA")
+    return path
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO

@@ -1,14 +1,92 @@
-"""The `blocktrade` command line."""
+"""The `blocktrade` command line.
+
+Exit codes of `check` are a contract (DESIGN.md): 0 compliant, 1 discrepant, 2 hold,
+3 input error (a message naming the file and the problem; never a traceback).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import os
+import sys
+from pathlib import Path
+from typing import NoReturn
+
 import click
+
+EXIT_CODES = {"compliant": 0, "discrepant": 1, "hold": 2}
+EXIT_INPUT_ERROR = 3
+EXIT_INTERNAL_ERROR = 4
+
+
+def fail(message: str, code: int = EXIT_INPUT_ERROR) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def parse_date_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD") from None
 
 
 @click.group()
 @click.version_option(package_name="blocktrade")
 def main() -> None:
     """BlockTrade: examine trade-finance presentations under UCP 600 / ISBP 821."""
+
+
+@main.command()
+@click.argument("bundle", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON report (the documented contract).")
+@click.option(
+    "--presented-on",
+    callback=parse_date_option,
+    metavar="YYYY-MM-DD",
+    help="Date of presentation; overrides presentation.json in the bundle.",
+)
+@click.option(
+    "--rules",
+    "rule_paths",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Rule pack folder(s) to use instead of every pack under rules/.",
+)
+def check(bundle: Path, as_json: bool, presented_on: dt.date | None, rule_paths: tuple[Path, ...]) -> None:
+    """Examine the presentation in BUNDLE (a folder or .zip) against the credit.
+
+    Exit code 0 compliant, 1 discrepant, 2 hold, 3 input error.
+    """
+    from engine.evaluate import examine
+    from engine.packs import PackError, load_packs
+    from extractors.bundle import load_bundle
+    from extractors.errors import InputError
+
+    try:
+        ruleset = load_packs(list(rule_paths) or None)
+    except PackError as err:
+        fail(f"rule pack does not load:\n{err}")
+    try:
+        presentation = load_bundle(bundle, presented_on=presented_on)
+    except InputError as err:
+        fail(str(err))
+    except Exception as err:  # a bug, not bad input: say so plainly, keep the trace for debugging
+        if os.environ.get("BLOCKTRADE_DEBUG"):
+            raise
+        fail(f"{bundle}: internal error while reading the bundle: {err!r}", EXIT_INTERNAL_ERROR)
+
+    report = examine(presentation, ruleset)
+    if as_json:
+        click.echo(json.dumps(report.contract_json(), indent=2, ensure_ascii=False))
+    else:
+        from reports.console import print_report
+
+        print_report(report, bundle=str(bundle))
+    sys.exit(EXIT_CODES[report.outcome])
 
 
 if __name__ == "__main__":

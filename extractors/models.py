@@ -211,6 +211,7 @@ class DocumentBase(Model):
     issuer: Extracted[Party] | None = None
     signed: Extracted[bool] | None = None  # a signature / "signed" / "for and on behalf of" seen
     lc_number: Extracted[str] | None = None  # credit number where the document states one
+    invoice_number: Extracted[str] | None = None  # the commercial invoice a document refers to (14(d))
     goods_description: Extracted[str] | None = None
     marks: Extracted[str] | None = None  # shipping marks
     original: Extracted[bool] | None = None  # marked "ORIGINAL" (True) / "COPY" (False)

@@ -1,0 +1,287 @@
+"""Bill of lading template: parties, routing, on-board notation, originals, clauses, signatory."""
+
+from __future__ import annotations
+
+import re
+
+from extractors import normalize
+from extractors.fields.common import (
+    GROSS_LABELS,
+    NET_LABELS,
+    PACKAGES_LABELS,
+    Found,
+    Reader,
+    common_fields,
+    letterhead,
+    parse_count_value,
+    parse_packages,
+    parse_place,
+    parse_reference,
+    parse_text,
+    parse_weight,
+)
+from extractors.models import BillOfLading, Extracted, Party
+
+NUMBER_LABELS = [r"b/l no\.?", r"b/l number", r"bill of lading no\.?", r"bill of lading number", r"b/l ref\.?",
+                 r"document no\.?", r"bl no\.?"]  # fmt: skip
+VESSEL_LABELS = [r"ocean vessel", r"vessel ?/ ?voy(age)?\.?( no\.?)?", r"vessel name", r"name of vessel", r"vessel",
+                 r"pre-carriage by ocean vessel"]  # fmt: skip
+VOYAGE_LABELS = [r"voyage no\.?", r"voy\.? no\.?", r"voyage"]
+ORIGINALS_LABELS = [r"number of original b/?ls?", r"no\.? of original b\(s\)/l", r"number of originals?",
+                    r"no\.? of originals?", r"original b/?ls? issued", r"number of original bills of lading"]  # fmt: skip
+ISSUE_LABELS = [r"place and date of issue", r"date of issue", r"issue date", r"date"]
+TITLE_RE = re.compile(
+    r"\b((ocean|marine|multimodal|combined)\s+(transport\s+)?)?bills?\s+of\s+lading\b|\bcharter\s+party\s+b/l\b",
+    re.IGNORECASE,
+)
+
+ON_BOARD_RE = re.compile(
+    r"\b(shipped\s+on\s+board|laden\s+on\s+board|loaded\s+on\s+board|on\s+board)\b", re.IGNORECASE
+)
+FREIGHT_RE = re.compile(r"\bfreight\s*(prepaid|collect)\b", re.IGNORECASE)
+CHARTER_RE = re.compile(
+    r"(?<!not\s)\b(to\s+be\s+used\s+with\s+charter[\s-]*part(y|ies)|charter[\s-]*party\s+b/?l)", re.IGNORECASE
+)
+ON_DECK_RE = re.compile(r"\b(shipped|loaded|stowed|carried)?\s*on\s+deck\b", re.IGNORECASE)
+HARMLESS_DECK_RE = re.compile(
+    r"\bmay\s+(be\s+)?(carried|shipped|loaded|stowed)?\s*$|liberty|option|at\s+shipper'?s\s+risk\s*$",
+    re.IGNORECASE,
+)
+TRANSHIP_RE = re.compile(r"\btranship(ment|ped)\s+(at|via|in)\s+([A-Z][A-Za-z .'-]{2,30})", re.IGNORECASE)
+TRANSHIP_LABELS = [r"port of transhipment", r"transhipment port", r"place of transhipment"]
+
+HARMLESS_CLAUSES = re.compile(
+    r"said\s+to\s+contain|\bstc\b|shipper'?s\s+load,?\s*(stow|count|and)[\w ,&]*|\bslac\b|weight\s+unknown|"
+    r"contents?\s+unknown|quantity\s+unknown",
+    re.IGNORECASE,
+)
+_DEFECT = r"(damaged|torn|broken|wet|rusty|stained|dented|leaking|holed|crushed|soiled|chafed|missing)"
+UNCLEAN_CLAUSES = re.compile(
+    r"\b(packag(ing|es)|packing|cartons?|cases?|bags?|drums?|goods|cargo|crates?|pallets?|boxes|units?)\s+"
+    r"(\w+\s+)?" + _DEFECT + r"\b|\b(rusty|rust[\s-]stained|stained|torn|dented|leaking|water[\s-]damaged)\b|"
+    r"\binsufficient(ly)?\s+pack",
+    re.IGNORECASE,
+)
+# Boilerplate that names defects without declaring them ("liable for loss or damage").
+CLAUSE_NEGATION = re.compile(
+    r"\b(liab\w*|responsib\w*|not\s+be|unless|in\s+case\s+of|claims?)\b", re.IGNORECASE
+)
+
+CAPACITY_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("agent_for_master", re.compile(r"\bas\s+agents?\s+(for|of)\s+(and\s+on\s+behalf\s+of\s+)?the\s+master", re.IGNORECASE)),
+    ("agent_for_carrier", re.compile(r"\bas\s+agents?\s+(for|of)\s+(and\s+on\s+behalf\s+of\s+)?(the\s+)?carrier", re.IGNORECASE)),
+    ("master", re.compile(r"\b(as\s+)?(the\s+)?master\b(?!\s+bill)", re.IGNORECASE)),
+    ("carrier", re.compile(r"\bas\s+(the\s+)?carrier\b", re.IGNORECASE)),
+]  # fmt: skip
+SIGNED_BY_RE = re.compile(
+    r"\b(?:signed\s+by|by)\s*:?\s+(.+?)\s*,?\s+as\s+(?:the\s+)?(?:agents?|carrier|master)", re.IGNORECASE
+)
+AGENT_TARGET_RE = re.compile(r"as\s+agents?\s+(?:for|of)\s+(?:and\s+on\s+behalf\s+of\s+)?the\s+carrier\s*,?\s*([A-Z][A-Za-z0-9 &.,'-]{2,60})", re.IGNORECASE)  # fmt: skip
+
+
+def extract(reader: Reader) -> BillOfLading:
+    fields = common_fields(reader)
+    number = reader.find(NUMBER_LABELS, parse_reference)
+    if number:
+        fields["number"] = number
+    issue = reader.find(ISSUE_LABELS, normalize.parse_date)
+    if issue:
+        fields["date"] = issue
+
+    for key, labels in (
+        ("shipper", [r"shipper/exporter", r"shipper", r"consignor"]),
+        ("consignee", [r"consignee"]),
+        ("notify_party", [r"notify party", r"notify address", r"notify"]),
+    ):
+        party = reader.party(labels)
+        if party:
+            fields[key] = _join_to_order(party)
+    carrier = reader.party([r"carrier", r"carrier name"])
+    if carrier is None:
+        carrier = letterhead(reader, TITLE_RE)
+    if carrier:
+        fields["carrier"] = carrier
+
+    vessel = reader.find(VESSEL_LABELS, parse_place)
+    if vessel:
+        name, _, voyage = vessel.value.partition(" / ")
+        if not voyage and "/" in name and "VOY" in vessel.source.raw.upper():
+            name, _, voyage = name.partition("/")
+        fields["vessel"] = Extracted[str](value=name.strip(), source=vessel.source)
+        if voyage.strip():
+            fields["voyage"] = Extracted[str](value=voyage.strip(), source=vessel.source)
+    if "voyage" not in fields:
+        voyage_found = reader.find(VOYAGE_LABELS, parse_reference)
+        if voyage_found:
+            fields["voyage"] = voyage_found
+
+    for key, labels in (
+        ("place_of_receipt", [r"place of receipt"]),
+        ("port_of_loading", [r"port of loading"]),
+        ("port_of_discharge", [r"port of discharge"]),
+        ("place_of_delivery", [r"place of delivery", r"final destination"]),
+    ):
+        place = reader.find(labels, parse_place)
+        if place:
+            fields[key] = place
+
+    _on_board(reader, fields)
+    originals = reader.find(ORIGINALS_LABELS, parse_count_value)
+    if originals:
+        fields["originals_issued"] = originals
+    freight = reader.find_phrase(FREIGHT_RE)
+    if freight:
+        fields["freight"] = reader.extracted(FREIGHT_RE.search(freight.text).group(1).upper(), freight)  # type: ignore[union-attr]
+    charter = reader.find_phrase(CHARTER_RE)
+    fields["charter_party"] = (
+        reader.extracted(True, charter, 0.8)
+        if charter
+        else Extracted[bool](value=False, source=_doc_source(reader, 0.6))
+    )
+    _on_deck(reader, fields)
+    _transhipment(reader, fields)
+    _clauses(reader, fields)
+    _signatory(reader, fields)
+
+    containers = []
+    for line in reader._lines:
+        for start, end, number_text in normalize.find_containers(line.text):
+            containers.append(reader.extracted(number_text, reader.found_in_line(line, start, end), 0.95))
+    fields["containers"] = containers
+
+    for key, labels, parser in (
+        ("gross_weight", GROSS_LABELS, parse_weight),
+        ("net_weight", NET_LABELS, parse_weight),
+        ("packages", [*PACKAGES_LABELS, r"no\. of (pkgs|containers or packages)"], parse_packages),
+    ):
+        value = reader.find_first(labels, parser)
+        if value:
+            fields[key] = value
+    goods = reader.block(
+        [r"description of (packages and )?goods", r"description of goods", r"kind of packages"], max_lines=5
+    )
+    if goods:
+        fields["goods_description"] = Extracted[str](value=goods.text, source=reader.provenance(goods, 0.7))
+    return BillOfLading(**fields)  # type: ignore[arg-type]
+
+
+def _doc_source(reader: Reader, confidence: float):
+    """Provenance for a value that is the absence of wording: the whole first page."""
+    from extractors.models import Provenance
+
+    page = reader.pdf.pages[0]
+    return Provenance(
+        file=reader.file, page=1, bbox=(0.0, 0.0, page.width, page.height), raw="", extractor="text",
+        confidence=confidence,
+    )  # fmt: skip
+
+
+def _join_to_order(party: Extracted[Party]) -> Extracted[Party]:
+    """ "TO ORDER OF" on its own line belongs to the name below it."""
+    value = party.value
+    if re.fullmatch(r"(to\s+)?(the\s+)?order(\s+of)?[:,]?", value.name, re.IGNORECASE) and value.address:
+        value = Party(
+            name=f"{value.name.rstrip(':,')} {value.address[0]}",
+            address=value.address[1:],
+            country=value.country,
+            bic=value.bic,
+        )
+        return Extracted[Party](value=value, source=party.source)
+    return party
+
+
+def _on_board(reader: Reader, fields: dict[str, object]) -> None:
+    for line, match in reader.find_all_lines(ON_BOARD_RE):
+        found = reader.found_in_line(line, match.start(), match.end())
+        fields.setdefault("on_board", reader.extracted(True, found, 0.85))
+        # the notation's date is on the same line or just below it
+        candidates = [line]
+        page_lines = reader.pdf.pages[line.page - 1].lines
+        if line.index + 1 < len(page_lines):
+            candidates.append(page_lines[line.index + 1])
+        for candidate in candidates:
+            text = candidate.text if candidate is not line else candidate.text[match.start() :]
+            offset = 0 if candidate is not line else match.start()
+            dates = normalize.find_dates(text)
+            if dates:
+                start, end, value = dates[0]
+                fields["on_board_date"] = reader.extracted(
+                    value, reader.found_in_line(candidate, offset + start, offset + end)
+                )
+                return
+
+
+def _on_deck(reader: Reader, fields: dict[str, object]) -> None:
+    for line, _ in reader.find_all_lines(ON_DECK_RE):
+        for match in ON_DECK_RE.finditer(line.text):
+            before = line.text[: match.start()]
+            if HARMLESS_DECK_RE.search(before) and not match.group(1):
+                continue
+            if match.group(1) and HARMLESS_DECK_RE.search(line.text[: match.start(1)]):
+                continue
+            fields["on_deck"] = reader.extracted(
+                True, reader.found_in_line(line, match.start(), match.end()), 0.85
+            )
+            return
+    fields["on_deck"] = Extracted[bool](value=False, source=_doc_source(reader, 0.6))
+
+
+def _transhipment(reader: Reader, fields: dict[str, object]) -> None:
+    port = reader.find(TRANSHIP_LABELS, parse_place)
+    if port and port.value not in {"N/A", "NONE", "NIL", "-"}:
+        fields["transhipment"] = Extracted[bool](value=True, source=port.source)
+        fields["transhipment_port"] = port
+        return
+    found = reader.find_phrase(TRANSHIP_RE)
+    if found:
+        match = TRANSHIP_RE.search(found.text)
+        fields["transhipment"] = reader.extracted(True, found, 0.8)
+        if match:
+            fields["transhipment_port"] = reader.extracted(match.group(3).strip().upper(), found, 0.8)
+
+
+def _clauses(reader: Reader, fields: dict[str, object]) -> None:
+    clauses: list[Extracted[str]] = []
+    unclean: list[Extracted[str]] = []
+    for line in reader._lines:
+        text = line.text
+        for harmless in HARMLESS_CLAUSES.finditer(text):
+            found = reader.found_in_line(line, harmless.start(), harmless.end())
+            clauses.append(reader.extracted(harmless.group().strip(" -").upper(), found, 0.85))
+        defect = UNCLEAN_CLAUSES.search(text)
+        if defect and not CLAUSE_NEGATION.search(text):
+            found = Found(text, list(line.words), line)
+            clause = reader.extracted(text.strip(), found, 0.8)
+            clauses.append(clause)
+            unclean.append(clause)
+    fields["clauses"] = clauses
+    fields["unclean_clauses"] = unclean
+
+
+def _signatory(reader: Reader, fields: dict[str, object]) -> None:
+    # Search the signature area: the last lines that mention a capacity.
+    for line in reversed(reader._lines):
+        text = line.text
+        for capacity, pattern in CAPACITY_PATTERNS:
+            match = pattern.search(text)
+            if not match:
+                continue
+            if capacity == "master" and re.search(
+                r"master\s*(bill|b/l)|masters?\s+of\s+the\s+vessel\s+not", text, re.IGNORECASE
+            ):
+                continue
+            found = Found(text, list(line.words), line)
+            fields["signatory_capacity"] = reader.extracted(capacity, found, 0.8)
+            name = None
+            by = SIGNED_BY_RE.search(text)
+            if by:
+                name = by.group(1)
+            elif match.start() > 0:
+                name = text[: match.start()].strip(" ,:-")
+                name = re.sub(r"^(signed|signature|by)\s*:?\s*", "", name, flags=re.IGNORECASE) or None
+            if name is None and capacity == "agent_for_carrier":
+                target = AGENT_TARGET_RE.search(text)
+                name = target.group(1) if target else None
+            if name:
+                fields["signatory"] = reader.extracted(parse_text(name) or name, found, 0.7)
+            return

@@ -1,0 +1,415 @@
+"""Text-layer PDF reading: pages → words with boxes → lines → segments, plus borderless tables.
+
+Each PDF is parsed once (pdfplumber's word extraction is the only per-page work, ~26 ms a
+page); everything downstream — classification, field templates, tables — works on the
+``PdfDocument`` built here. Coordinates are pdfplumber's: points, origin top-left.
+
+A *segment* is a run of words on one line separated by ordinary word spacing; a wider gap
+starts a new segment. Label/value pairs ("Invoice No.:  INV-1") and columns of two-column
+layouts fall apart into segments naturally, which is what the field templates anchor on.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+BBox = tuple[float, float, float, float]
+
+# A gap wider than this many times the font height starts a new segment. Word spacing in a
+# proportional font is ~0.28 em; column gaps in documents are several em.
+SEGMENT_GAP_EM = 0.9
+# Words whose vertical centres are within this fraction of their height share a line.
+LINE_TOLERANCE_EM = 0.45
+
+PdfErrorCode = Literal["unreadable", "encrypted", "empty"]
+
+
+class PdfReadError(Exception):
+    """A PDF that cannot be read: ``code`` is unreadable / encrypted / empty."""
+
+    def __init__(self, file: str, code: PdfErrorCode, message: str):
+        self.file = file
+        self.code: PdfErrorCode = code
+        self.message = message
+        super().__init__(f"{file}: {message}")
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    page: int  # 1-based
+
+    @property
+    def height(self) -> float:
+        return self.bottom - self.top
+
+
+def union_bbox(words: Iterable[Word]) -> BBox:
+    items = list(words)
+    if not items:
+        raise ValueError("no words to box")
+    return (
+        round(min(w.x0 for w in items), 2),
+        round(min(w.top for w in items), 2),
+        round(max(w.x1 for w in items), 2),
+        round(max(w.bottom for w in items), 2),
+    )
+
+
+@dataclass(slots=True)
+class Segment:
+    """Words of one line that belong together (no column-sized gap between them)."""
+
+    words: list[Word]
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+    @property
+    def x0(self) -> float:
+        return self.words[0].x0
+
+    @property
+    def x1(self) -> float:
+        return self.words[-1].x1
+
+    @property
+    def top(self) -> float:
+        return min(w.top for w in self.words)
+
+    @property
+    def bottom(self) -> float:
+        return max(w.bottom for w in self.words)
+
+    @property
+    def bbox(self) -> BBox:
+        return union_bbox(self.words)
+
+
+@dataclass(slots=True)
+class Line:
+    page: int
+    words: list[Word]
+    segments: list[Segment] = field(default_factory=list)
+    index: int = 0  # position of the line in its page, top to bottom
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+    @property
+    def top(self) -> float:
+        return min(w.top for w in self.words)
+
+    @property
+    def bottom(self) -> float:
+        return max(w.bottom for w in self.words)
+
+    @property
+    def height(self) -> float:
+        return max(w.height for w in self.words)
+
+
+@dataclass(slots=True)
+class Page:
+    number: int  # 1-based
+    width: float
+    height: float
+    words: list[Word]
+    lines: list[Line]
+    has_text_layer: bool
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+
+@dataclass(slots=True)
+class PdfDocument:
+    file: str
+    pages: list[Page]
+
+    @property
+    def text(self) -> str:
+        """The text in reading order: lines top to bottom, pages separated by a form feed."""
+        return "\n\f".join(p.text for p in self.pages)
+
+    @property
+    def has_text_layer(self) -> bool:
+        return all(p.has_text_layer for p in self.pages)
+
+    def lines(self) -> Iterable[Line]:
+        for page in self.pages:
+            yield from page.lines
+
+
+# --------------------------------------------------------------------------- building lines
+
+
+def group_lines(words: Sequence[Word], page: int) -> list[Line]:
+    """Cluster words into lines by vertical centre, then split each line into segments.
+
+    Sort by top once and sweep, so the cost is O(n log n) for a page of n words.
+    """
+    ordered = sorted(words, key=lambda w: (w.top + w.bottom) / 2)
+    lines: list[list[Word]] = []
+    current: list[Word] = []
+    centre = 0.0
+    for word in ordered:
+        mid = (word.top + word.bottom) / 2
+        if current and abs(mid - centre) <= LINE_TOLERANCE_EM * max(word.height, 1.0):
+            current.append(word)
+            centre = sum((w.top + w.bottom) / 2 for w in current[-4:]) / min(len(current), 4)
+        else:
+            if current:
+                lines.append(current)
+            current = [word]
+            centre = mid
+    if current:
+        lines.append(current)
+    result: list[Line] = []
+    for index, members in enumerate(lines):
+        members.sort(key=lambda w: w.x0)
+        line = Line(page=page, words=members, index=index)
+        line.segments = split_segments(members)
+        result.append(line)
+    return result
+
+
+def split_segments(words: Sequence[Word]) -> list[Segment]:
+    segments: list[Segment] = []
+    current: list[Word] = []
+    for word in words:
+        if current:
+            gap = word.x0 - current[-1].x1
+            if gap > SEGMENT_GAP_EM * max(current[-1].height, word.height, 4.0):
+                segments.append(Segment(current))
+                current = []
+        current.append(word)
+    if current:
+        segments.append(Segment(current))
+    return segments
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_pdf(path: Path) -> PdfDocument:
+    """Read a PDF's text layer. Raises ``PdfReadError`` (never another exception) on bad input."""
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+    from pdfminer.pdfparser import PDFSyntaxError
+    from pdfplumber.utils.exceptions import PdfminerException
+
+    name = path.name
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise PdfReadError(name, "unreadable", f"cannot open the file: {exc.strerror}") from None
+    if size == 0:
+        raise PdfReadError(name, "empty", "the file is empty (0 bytes)")
+    # pdfminer logs a warning per malformed object; the error we raise says enough.
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)
+    pages: list[Page] = []
+    try:
+        with pdfplumber.open(path) as pdf:
+            for number, page in enumerate(pdf.pages, start=1):
+                raw = page.extract_words(keep_blank_chars=False, use_text_flow=False)
+                words = [
+                    Word(
+                        text=str(w["text"]),
+                        x0=float(w["x0"]),
+                        top=float(w["top"]),
+                        x1=float(w["x1"]),
+                        bottom=float(w["bottom"]),
+                        page=number,
+                    )
+                    for w in raw
+                    if str(w["text"]).strip()
+                ]
+                pages.append(
+                    Page(
+                        number=number,
+                        width=float(page.width),
+                        height=float(page.height),
+                        words=words,
+                        lines=group_lines(words, number),
+                        has_text_layer=_has_text(words),
+                    )
+                )
+    except PdfminerException as wrapped:
+        # pdfplumber wraps pdfminer's own error; classify by what it wraps
+        inner = wrapped.args[0] if wrapped.args and isinstance(wrapped.args[0], BaseException) else wrapped
+        if isinstance(inner, (PDFPasswordIncorrect, PDFEncryptionError)):
+            raise PdfReadError(name, "encrypted", f"the PDF is encrypted ({type(inner).__name__})") from None
+        raise PdfReadError(
+            name, "unreadable", f"not a readable PDF ({type(inner).__name__}: {inner})"
+        ) from None
+    except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
+        raise PdfReadError(name, "encrypted", f"the PDF is encrypted ({type(exc).__name__})") from None
+    except PDFSyntaxError as exc:
+        raise PdfReadError(name, "unreadable", f"not a readable PDF: {exc}") from None
+    except PdfReadError:
+        raise
+    except Exception as exc:  # pdfminer raises many ad-hoc types on damaged files
+        if "password" in str(exc).lower() or "encrypt" in type(exc).__name__.lower():
+            raise PdfReadError(name, "encrypted", f"the PDF is encrypted ({type(exc).__name__})") from None
+        raise PdfReadError(name, "unreadable", f"not a readable PDF ({type(exc).__name__}: {exc})") from None
+    if not pages:
+        raise PdfReadError(name, "empty", "the PDF has no pages")
+    return PdfDocument(file=name, pages=pages)
+
+
+def _has_text(words: Sequence[Word]) -> bool:
+    # A scan sometimes carries a stray page number or producer stamp as text; that is not a
+    # text layer we can read fields from.
+    return sum(len(w.text) for w in words) >= 20
+
+
+# --------------------------------------------------------------------------- borderless tables
+
+
+@dataclass(slots=True)
+class TableColumn:
+    name: str  # canonical column name given by the caller
+    header: Segment
+
+    @property
+    def x0(self) -> float:
+        return self.header.x0
+
+    @property
+    def x1(self) -> float:
+        return self.header.x1
+
+
+@dataclass(slots=True)
+class TableRow:
+    cells: dict[str, list[Word]]
+    lines: list[Line]
+
+    def text(self, column: str) -> str:
+        return " ".join(w.text for w in self.cells.get(column, []))
+
+    @property
+    def words(self) -> list[Word]:
+        return [w for ws in self.cells.values() for w in ws]
+
+
+@dataclass(slots=True)
+class Table:
+    page: int
+    columns: list[TableColumn]
+    rows: list[TableRow]
+    header_line: Line
+
+
+def find_table(
+    pdf: PdfDocument,
+    header_patterns: dict[str, re.Pattern[str]],
+    *,
+    required: Sequence[str],
+    stop: re.Pattern[str] | None = None,
+) -> Table | None:
+    """Find a table by its header line and read its rows from word positions.
+
+    ``header_patterns`` maps a canonical column name to a pattern that matches the
+    header segment ("Unit Price", "Price per Unit", "Rate" → ``unit_price``). The header line
+    is the first line with a segment for every ``required`` column. A word belongs to the
+    column whose header span it overlaps most (or the nearest one), which handles left,
+    right and centred alignment, ruled or not. Rows continue until a line matching
+    ``stop`` (a totals line) or a vertical gap of more than three line heights. A line
+    with nothing in the first required numeric column but text in the description column
+    continues the previous row (wrapped descriptions).
+    """
+    for page in pdf.pages:
+        for line in page.lines:
+            columns = _match_header(line, header_patterns)
+            if columns is None or not all(any(c.name == r for c in columns) for r in required):
+                continue
+            return _read_rows(page, line, columns, stop)
+    return None
+
+
+def _match_header(line: Line, patterns: dict[str, re.Pattern[str]]) -> list[TableColumn] | None:
+    columns: list[TableColumn] = []
+    for segment in line.segments:
+        # A header segment may hold two column names that were set close together
+        # ("Qty Unit Price"): split it at word boundaries greedily.
+        columns.extend(_split_header_segment(segment, patterns))
+    if len(columns) < 2:
+        return None
+    return columns
+
+
+def _split_header_segment(segment: Segment, patterns: dict[str, re.Pattern[str]]) -> list[TableColumn]:
+    words = segment.words
+    found: list[TableColumn] = []
+    start = 0
+    while start < len(words):
+        match_end = None
+        match_name = None
+        for end in range(len(words), start, -1):
+            text = " ".join(w.text for w in words[start:end])
+            for name, pattern in patterns.items():
+                if pattern.fullmatch(text.strip(" :")):
+                    match_end, match_name = end, name
+                    break
+            if match_end is not None:
+                break
+        if match_end is None or match_name is None:
+            start += 1
+            continue
+        if not any(c.name == match_name for c in found):
+            found.append(TableColumn(match_name, Segment(list(words[start:match_end]))))
+        start = match_end
+    return found
+
+
+def _read_rows(page: Page, header: Line, columns: list[TableColumn], stop: re.Pattern[str] | None) -> Table:
+    rows: list[TableRow] = []
+    previous_bottom = header.bottom
+    numeric_columns = [c.name for c in columns if c.name != "description"]
+    for line in page.lines[header.index + 1 :]:
+        if line.top - previous_bottom > 3.0 * max(line.height, 6.0):
+            break
+        if stop is not None and stop.search(line.text):
+            break
+        cells: dict[str, list[Word]] = {}
+        for word in line.words:
+            column = _column_for(word, columns)
+            cells.setdefault(column.name, []).append(word)
+        has_numbers = any(name in cells for name in numeric_columns)
+        if rows and not has_numbers and "description" in cells:
+            # a wrapped description line continues the row above
+            rows[-1].cells.setdefault("description", []).extend(cells["description"])
+            rows[-1].lines.append(line)
+        else:
+            rows.append(TableRow(cells=cells, lines=[line]))
+        previous_bottom = line.bottom
+    return Table(page=page.number, columns=columns, rows=rows, header_line=header)
+
+
+def _column_for(word: Word, columns: list[TableColumn]) -> TableColumn:
+    best = columns[0]
+    best_score = float("-inf")
+    for column in columns:
+        overlap = min(word.x1, column.x1) - max(word.x0, column.x0)
+        if overlap > 0:
+            score = overlap
+        else:
+            centre = (word.x0 + word.x1) / 2
+            score = -min(abs(centre - column.x0), abs(centre - column.x1))
+        if score > best_score:
+            best, best_score = column, score
+    return best

@@ -89,5 +89,15 @@ def check(bundle: Path, as_json: bool, presented_on: dt.date | None, rule_paths:
     sys.exit(EXIT_CODES[report.outcome])
 
 
+def register_commands() -> None:
+    """Commands that live in their own modules, next to the code they drive."""
+    from api.cli_screen import sanctions, screen
+
+    main.add_command(screen)
+    main.add_command(sanctions)
+
+
+register_commands()
+
 if __name__ == "__main__":
     main()

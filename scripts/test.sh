@@ -8,5 +8,8 @@ cd "$(dirname "$0")/.."
 echo "==> ruff"
 .venv/bin/ruff check .
 
+echo "==> go test (chaincode)"
+(cd chaincode && go test ./...)
+
 echo "==> pytest"
 .venv/bin/python -m pytest "$@"

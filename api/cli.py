@@ -91,8 +91,10 @@ def check(bundle: Path, as_json: bool, presented_on: dt.date | None, rule_paths:
 
 def register_commands() -> None:
     """Commands that live in their own modules, next to the code they drive."""
+    from api.cli_rules import rules
     from api.cli_screen import sanctions, screen
 
+    main.add_command(rules)
     main.add_command(screen)
     main.add_command(sanctions)
 

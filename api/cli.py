@@ -79,7 +79,8 @@ def check(bundle: Path, as_json: bool, presented_on: dt.date | None, rule_paths:
             raise
         fail(f"{bundle}: internal error while reading the bundle: {err!r}", EXIT_INTERNAL_ERROR)
 
-    report = examine(presentation, ruleset)
+    screener, decisions = _screening_for(ruleset)
+    report = examine(presentation, ruleset, screener, decisions=decisions)
     if as_json:
         click.echo(json.dumps(report.contract_json(), indent=2, ensure_ascii=False))
     else:
@@ -89,14 +90,36 @@ def check(bundle: Path, as_json: bool, presented_on: dt.date | None, rule_paths:
     sys.exit(EXIT_CODES[report.outcome])
 
 
+def _screening_for(ruleset: object) -> tuple[object, object]:
+    """The screener (active list versions, or the bundled sample) and reviewer decisions for
+    packs that screen; a broken list store gives no screener, and the examination then holds."""
+    if getattr(ruleset, "screening", None) is None:
+        return None, None
+    from engine.screening.decisions import DecisionStore
+    from engine.screening.importers import ListFormatError
+    from engine.screening.match import Screener
+    from engine.screening.store import ListStore, StoreError, default_data_dir
+
+    try:
+        screener = Screener(ListStore())
+    except (StoreError, ListFormatError, OSError) as err:
+        click.echo(f"warning: sanctions screening unavailable: {err}", err=True)
+        screener = None
+    return screener, DecisionStore(record_queries=default_data_dir().is_dir())
+
+
 def register_commands() -> None:
     """Commands that live in their own modules, next to the code they drive."""
     from api.cli_rules import rules
     from api.cli_screen import sanctions, screen
 
+    from api.cli_service import COMMANDS as SERVICE_COMMANDS
+
     main.add_command(rules)
     main.add_command(screen)
     main.add_command(sanctions)
+    for command in SERVICE_COMMANDS:
+        main.add_command(command)
 
 
 register_commands()

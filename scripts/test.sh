@@ -11,5 +11,14 @@ echo "==> ruff"
 echo "==> go test (chaincode)"
 (cd chaincode && go test ./...)
 
+echo "==> PostgreSQL for the integration tests"
+if scripts/postgres.sh url >/dev/null 2>&1; then
+  PG_URL=$(scripts/postgres.sh url)           # a server someone else started: leave it running
+else
+  PG_URL=$(scripts/postgres.sh start)
+  trap 'scripts/postgres.sh stop >/dev/null 2>&1 || true' EXIT
+fi
+export BLOCKTRADE_PG=1 BLOCKTRADE_TEST_DATABASE_URL=$PG_URL
+
 echo "==> pytest"
 .venv/bin/python -m pytest "$@"

@@ -1,0 +1,1 @@
+"""Authentication (passwords, TOTP, JWT, API keys, throttling) and authorisation (roles)."""

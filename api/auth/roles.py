@@ -1,0 +1,54 @@
+"""Roles and their permissions: the seed's five roles plus logistics_user and auditor.
+
+A permission is ``resource:action``. Organisation isolation is separate and always applies:
+a permission lets a role act, the LC's parties decide on which records.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Role = Literal[
+    "bank_admin", "bank_officer", "corporate_admin", "corporate_user", "nbfc_admin", "logistics_user", "auditor"
+]
+ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]
+
+# which organisation type a role belongs to (None: any organisation, e.g. an internal auditor)
+ROLE_ORG_TYPE: dict[str, str | None] = {
+    "bank_admin": "bank",
+    "bank_officer": "bank",
+    "corporate_admin": "corporate",
+    "corporate_user": "corporate",
+    "nbfc_admin": "nbfc",
+    "logistics_user": "logistics",
+    "auditor": None,
+}
+
+# Officer roles sign in with a TOTP second factor; their tokens carry mfa=true.
+OFFICER_ROLES = frozenset({"bank_admin", "bank_officer"})
+
+EVERY_ROLE = frozenset(ROLES)
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "lc:create": frozenset({"bank_admin", "corporate_admin"}),
+    "lc:view": EVERY_ROLE,
+    "lc:amend": frozenset({"bank_admin"}),
+    "presentation:submit": frozenset({"bank_admin", "bank_officer", "corporate_admin"}),
+    "presentation:view": EVERY_ROLE,
+    "finding:review": frozenset({"bank_admin", "bank_officer"}),
+    "presentation:decide": frozenset({"bank_admin", "bank_officer"}),
+    "audit:view": frozenset({"bank_admin", "auditor"}),
+    "apikey:manage": frozenset({"bank_admin", "corporate_admin", "nbfc_admin"}),
+}
+
+# Actions that change an examination's outcome or the credit need a human with a second factor.
+MFA_REQUIRED = frozenset({"lc:amend", "finding:review", "presentation:decide"})
+
+# Roles an API key may hold: no admin role, so a leaked key cannot manage keys or amend credits.
+API_KEY_ROLES = frozenset(ROLES) - {"bank_admin", "corporate_admin", "nbfc_admin"}
+
+
+def allowed(role: str, permission: str) -> bool:
+    if permission not in PERMISSIONS:
+        raise KeyError(f"unknown permission {permission!r}")
+    return role in PERMISSIONS[permission]

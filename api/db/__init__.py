@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy 2 models (one metadata for the app and Alembic) and sessions."""

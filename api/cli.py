@@ -61,7 +61,7 @@ def check(bundle: Path, as_json: bool, presented_on: dt.date | None, rule_paths:
 
     Exit code 0 compliant, 1 discrepant, 2 hold, 3 input error.
     """
-    from engine.evaluate import examine
+    from api.examination import examine_presentation
     from engine.packs import PackError, load_packs
     from extractors.bundle import load_bundle
     from extractors.errors import InputError
@@ -79,8 +79,7 @@ def check(bundle: Path, as_json: bool, presented_on: dt.date | None, rule_paths:
             raise
         fail(f"{bundle}: internal error while reading the bundle: {err!r}", EXIT_INTERNAL_ERROR)
 
-    screener, decisions = _screening_for(ruleset)
-    report = examine(presentation, ruleset, screener, decisions=decisions)
+    report = examine_presentation(presentation, ruleset)
     if as_json:
         click.echo(json.dumps(report.contract_json(), indent=2, ensure_ascii=False))
     else:
@@ -90,29 +89,10 @@ def check(bundle: Path, as_json: bool, presented_on: dt.date | None, rule_paths:
     sys.exit(EXIT_CODES[report.outcome])
 
 
-def _screening_for(ruleset: object) -> tuple[object, object]:
-    """The screener (active list versions, or the bundled sample) and reviewer decisions for
-    packs that screen; a broken list store gives no screener, and the examination then holds."""
-    if getattr(ruleset, "screening", None) is None:
-        return None, None
-    from engine.screening.decisions import DecisionStore
-    from engine.screening.importers import ListFormatError
-    from engine.screening.match import Screener
-    from engine.screening.store import ListStore, StoreError, default_data_dir
-
-    try:
-        screener = Screener(ListStore())
-    except (StoreError, ListFormatError, OSError) as err:
-        click.echo(f"warning: sanctions screening unavailable: {err}", err=True)
-        screener = None
-    return screener, DecisionStore(record_queries=default_data_dir().is_dir())
-
-
 def register_commands() -> None:
     """Commands that live in their own modules, next to the code they drive."""
     from api.cli_rules import rules
     from api.cli_screen import sanctions, screen
-
     from api.cli_service import COMMANDS as SERVICE_COMMANDS
 
     main.add_command(rules)

@@ -63,10 +63,8 @@ _packs_lock = threading.Lock()
 
 
 def real_examiner(bundle_dir: Path, presented_on: dt.date | None, rules_paths: tuple[Path, ...]) -> Report:
-    """The same calls as `blocktrade check`: load the bundle, examine it against the packs with
-    the same sanctions screener set-up (api.cli._screening_for), so the report is identical."""
-    from api.cli import _screening_for
-    from engine.evaluate import examine
+    """The same calls as `blocktrade check` (api.examination), so the report is identical."""
+    from api.examination import build_screener, examine_presentation
     from engine.packs import load_packs
     from extractors.bundle import load_bundle
     from extractors.errors import InputError
@@ -74,22 +72,15 @@ def real_examiner(bundle_dir: Path, presented_on: dt.date | None, rules_paths: t
     with _packs_lock:  # packs and lists load once per process; restart workers to pick up new ones
         if rules_paths not in _packs_cache:
             ruleset = load_packs(list(rules_paths) or None)
-            screener, _decisions = _screening_for(ruleset)
-            _packs_cache[rules_paths] = (ruleset, screener)
+            _packs_cache[rules_paths] = (ruleset, build_screener(ruleset))
         ruleset, screener = _packs_cache[rules_paths]
     try:
         presentation = load_bundle(bundle_dir, presented_on=presented_on)
     except InputError as err:
         raise PermanentJobError(str(err)) from err
-    decisions = None
-    if getattr(ruleset, "screening", None) is not None:
-        # reviewer decisions are read fresh for every examination (a new false-positive ruling
-        # counts), built as api.cli._screening_for builds them
-        from engine.screening.decisions import DecisionStore
-        from engine.screening.store import default_data_dir
-
-        decisions = DecisionStore(record_queries=default_data_dir().is_dir())
-    return examine(presentation, ruleset, screener, decisions=decisions)
+    # A broken list store gives no screener: examine_presentation then tries once more, and the
+    # engine holds the presentation if screening still cannot run.
+    return examine_presentation(presentation, ruleset, screener)
 
 
 # --------------------------------------------------------------------------- queue operations

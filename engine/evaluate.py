@@ -11,17 +11,22 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import Any
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
 
 from engine.cel_runtime import Activation, CelEvaluationError, Program
-from engine.facts import PRESENTED_TYPES, Facts, build_facts, split_path
+from engine.facts import DERIVED_MONEY, PRESENTED_TYPES, Facts, build_facts, split_path
 from engine.findings import Evidence, Finding, Report, outcome_of
 from engine.functions import FUNCTIONS
-from engine.packs import DOC_INDEX, Rule, RuleSet
+from engine.packs import DOC_INDEX, ITEM_INDEX, Rule, RuleSet
 from extractors.models import Presentation
 
+if TYPE_CHECKING:
+    from engine.screening.decisions import DecisionStore
+    from engine.screening.match import Screener
+
 RULE_ERROR = "engine.rule-error"
+SCREENING_UNAVAILABLE = "engine.screening-unavailable"
 MISSING = "—"
 
 
@@ -149,6 +154,13 @@ def evaluate_rule(
             activation.bind(DOC_INDEX, binding.doc_index)
         if item_override is not None:
             items: list[tuple[Binding, Any]] = [(_with_item(binding, item_override[0], item_override[1], None), item_override[0])]
+        elif rule.for_each is not None and programs and rule.for_each_types:
+            for item_binding, doc_type, position in _document_items(rule, scope, binding):
+                activation.bind("item", item_binding.item)
+                activation.bind("index", item_binding.index)
+                activation.bind(ITEM_INDEX, position)
+                yield _evaluate_once(rule, activation, item_binding, rule.fast_by_type[doc_type])
+            continue
         elif rule.for_each is not None:
             try:
                 produced = _run(programs.get("for_each", rule.for_each), activation)
@@ -175,6 +187,20 @@ def evaluate_rule(
                 activation.bind("item", runtime_item)
                 activation.bind("index", item_binding.index)
             yield _evaluate_once(rule, activation, item_binding, programs)
+
+
+def _document_items(rule: Rule, scope: Scope, binding: Binding) -> Iterator[tuple[Binding, str, int]]:
+    """The elements of a `docs.a + docs.b + ...` for_each, in order: (binding, type, position within the type).
+
+    Each item's path is the document's own (``docs.packing_list[1]``), so its evidence and
+    explain point at the document's file and page.
+    """
+    documents = scope.variables.get("docs") or {}
+    index = 0
+    for doc_type in rule.for_each_types:
+        for position, document in enumerate(documents.get(doc_type) or []):
+            yield _with_item(binding, document, index, f"docs.{doc_type}[{position}]"), doc_type, position
+            index += 1
 
 
 def _with_item(binding: Binding, item: Any, index: int, item_path: str | None) -> Binding:
@@ -221,14 +247,14 @@ def render_value(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, dt.datetime):
-        return value.date().isoformat()
+        return _utc_day(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, float):
         return _number_text(value)
     if isinstance(value, dict):
         if "amount" in value and "currency" in value:
-            return f"{value['currency']} {Decimal(repr(float(value['amount']))):,.2f}"
+            return f"{value['currency']} {money_text(float(value['amount']))}"
         if "amount" in value and "unit" in value:
             return f"{_number_text(float(value['amount']))} {value['unit']}"
         if "name" in value:
@@ -239,6 +265,27 @@ def render_value(value: Any) -> str:
     return str(value)
 
 
+def _utc_day(value: dt.datetime) -> str:
+    """A CEL timestamp as its calendar day, YYYY-MM-DD (facts are timestamps at 00:00 UTC)."""
+    return (value.astimezone(dt.UTC) if value.tzinfo else value).date().isoformat()
+
+
+def money_text(value: float | int) -> str:
+    """An amount as money is written: two decimals, thousands grouped ("105,000.00")."""
+    return f"{Decimal(repr(value)).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,.2f}"
+
+
+def _is_money(path: str, scope: Scope, binding: Binding) -> bool:
+    """A number at ``path`` is an amount of money: the `amount` of a Money map, or a derived sum."""
+    head, steps = split_path(path)
+    if head == "derived" and len(steps) == 1:
+        return steps[0] in DERIVED_MONEY
+    if not steps or steps[-1] != "amount":
+        return False
+    parent, found = scope.value(path[: path.rfind(".")], binding)
+    return found and isinstance(parent, dict) and "currency" in parent
+
+
 def _number_text(value: float) -> str:
     number = Decimal(repr(value))
     return format(number.normalize(), "f") if number == number.to_integral_value() else format(number, "f")
@@ -247,7 +294,7 @@ def _number_text(value: float) -> str:
 def json_value(value: Any) -> Any:
     """A fact value for Evidence.value: JSON-friendly (dates as YYYY-MM-DD)."""
     if isinstance(value, dt.datetime):
-        return value.date().isoformat()
+        return _utc_day(value)
     if isinstance(value, dict):
         return {k: json_value(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -262,8 +309,13 @@ def render_message(template: str, scope: Scope, binding: Binding) -> str:
             return "{"
         if token == "}}":
             return "}"
-        value, found = scope.value(match.group(1).strip(), binding)
-        return render_value(value) if found else MISSING
+        path = match.group(1).strip()
+        value, found = scope.value(path, binding)
+        if not found:
+            return MISSING
+        if isinstance(value, int | float) and not isinstance(value, bool) and _is_money(path, scope, binding):
+            return money_text(value)
+        return render_value(value)
 
     from engine.packs import _PLACEHOLDER
 
@@ -290,21 +342,38 @@ def _field_text(steps: list[str | int]) -> str:
     return text
 
 
+def screening_location(concrete_path: str, scope: Scope) -> tuple[str, str] | None:
+    """(document, field) a screening element was read from: ``screening.hits[2]`` is the
+    shipper on the bill of lading; None for other paths."""
+    head, steps = split_path(concrete_path)
+    if head != "screening" or len(steps) < 2 or not isinstance(steps[0], str) or not isinstance(steps[1], int):
+        return None
+    elements = (scope.variables.get("screening") or {}).get(steps[0])
+    if not isinstance(elements, list) or not 0 <= steps[1] < len(elements) or not isinstance(elements[steps[1]], dict):
+        return None
+    element = elements[steps[1]]
+    return str(element.get("document", "presentation")), str(element.get("field", concrete_path))
+
+
 def build_evidence(rule: Rule, scope: Scope, binding: Binding) -> list[Evidence]:
     evidence: list[Evidence] = []
     for path in rule.evidence:
         value, found = scope.value(path, binding)
         concrete = scope.concrete_path(path, binding)
-        document, field_name = document_of(concrete)
+        document, field_name = screening_location(concrete, scope) or document_of(concrete)
+        item_document = None
         if path.startswith("item") and binding.item_path is None:
-            document, field_name = "presentation", path
+            # an item computed by an expression: a document if it is one, else the presentation
+            item_document = _document_item(binding.item)
+            document = item_document.get("type") if item_document else "presentation"
+            field_name = path[5:] if item_document and path.startswith("item.") else path
         source = scope.facts.source_of(concrete)
         evidence.append(
             Evidence(
                 document=document,
                 field=field_name,
                 value=json_value(value) if found else None,
-                file=source.file if source else _doc_file(binding, document),
+                file=source.file if source else (item_document or {}).get("file") or _doc_file(binding, document),
                 page=source.page if source else None,
                 line=source.line if source else None,
                 bbox=list(source.bbox) if source and source.bbox else None,
@@ -314,6 +383,13 @@ def build_evidence(rule: Rule, scope: Scope, binding: Binding) -> list[Evidence]
             )
         )
     return evidence
+
+
+def _document_item(item: Any) -> dict[str, Any] | None:
+    """The item itself when it is a presented document (a map with a document `type`)."""
+    if isinstance(item, dict) and item.get("type") in PRESENTED_TYPES:
+        return item
+    return None
 
 
 def _doc_file(binding: Binding, document: str) -> str | None:
@@ -336,6 +412,7 @@ def finding_of(evaluation: Evaluation, scope: Scope) -> Finding | None:
             message=f"rule {rule.id} could not be evaluated{where}{item}: {evaluation.stage}: {evaluation.error}",
             title=f"{rule.id}: {rule.title}",
             pack=rule.pack,
+            hold=rule.hold,  # a sanctions rule that cannot be evaluated must not let the presentation pass
         )
     if not evaluation.fired:
         return None
@@ -383,12 +460,23 @@ def problem_findings(presentation: Presentation) -> list[Finding]:
 
 
 class Examination:
-    """Facts and runtime activation of one presentation, shared by examine() and explain()."""
+    """Facts and runtime activation of one presentation, shared by examine() and explain().
 
-    def __init__(self, presentation: Presentation, ruleset: RuleSet):
+    When a loaded pack screens (pack.yaml `screening:`), the presentation is screened first
+    and the `screening` facts replace the default ones; without a screener, or when screening
+    fails, they say screening is unavailable (and examine() holds).
+    """
+
+    def __init__(self, presentation: Presentation, ruleset: RuleSet, screener: Screener | None = None,
+                 decisions: DecisionStore | None = None):
         self.presentation = presentation
         self.ruleset = ruleset
         self.facts = build_facts(presentation)
+        self.screening_required = ruleset.screening is not None
+        if self.screening_required:
+            result = _screen(presentation, ruleset, screener, decisions)
+            self.facts.variables["screening"] = result.facts
+            self.facts.provenance.update(result.provenance)
         runtime = runtime_variables(self.facts, ruleset)
         self.runtime_docs: dict[str, list[dict[str, Any]]] = runtime["docs"]
         self.activation = Activation(runtime, FUNCTIONS)
@@ -399,10 +487,46 @@ class Examination:
         return evaluate_rule(rule, self.activation, self.scope, targets)
 
 
-def examine(presentation: Presentation, ruleset: RuleSet) -> Report:
-    """Evaluate every rule; findings plus the outcome (engine.findings.outcome_of)."""
+def _screen(presentation: Presentation, ruleset: RuleSet, screener: Screener | None,
+            decisions: DecisionStore | None) -> Any:
+    from engine.screening.presentation import screen_presentation, unavailable
+    from engine.screening.store import StoreError
+
+    settings = ruleset.screening
+    try:
+        return screen_presentation(presentation, screener, settings, decisions)
+    except (StoreError, OSError) as err:  # a damaged decision store or list file: fail closed
+        return unavailable(f"screening failed: {err}", settings)
+
+
+def screening_unavailable_finding(facts: dict[str, Any]) -> Finding:
+    reason = facts.get("reason") or "screening did not run"
+    return Finding(
+        rule=SCREENING_UNAVAILABLE,
+        severity="discrepancy",
+        refs=[],
+        documents=["presentation"],
+        message=f"Sanctions screening is unavailable ({reason}): the presentation cannot be cleared until it runs",
+        evidence=[Evidence(document="presentation", field="screening.available", value=False)],
+        title="Sanctions screening unavailable",
+        pack="aml",
+        hold=True,
+    )
+
+
+def examine(presentation: Presentation, ruleset: RuleSet, screener: Screener | None = None, *,
+            decisions: DecisionStore | None = None) -> Report:
+    """Evaluate every rule; findings plus the outcome (engine.findings.outcome_of).
+
+    ``screener``: the sanctions screener for packs that screen (the AML pack). Without one, such
+    a pack makes the outcome "hold" with an ``engine.screening-unavailable`` finding: never a pass.
+    ``decisions``: reviewer decisions on earlier hits (a false positive not expired is respected).
+    """
     findings = problem_findings(presentation)
-    examination = Examination(presentation, ruleset)
+    examination = Examination(presentation, ruleset, screener, decisions)
+    screening = examination.facts.variables["screening"]
+    if examination.screening_required and not screening.get("available"):
+        findings.append(screening_unavailable_finding(screening))
     rules = ruleset.rules
     per_rule: dict[int, list[Finding]] = {}
     # Rules of one document type run together, so each document is handed to CEL once;

@@ -149,6 +149,7 @@ DERIVED_TYPE = map_of(
     quantity_tolerance_plus=DOUBLE,
     quantity_tolerance_minus=DOUBLE,
     lc_quantity=QUANTITY_TYPE,
+    invoice_quantity=QUANTITY_TYPE,
     presentation_deadline=TIMESTAMP,
     invoice_amount=DOUBLE,
     cif_value=DOUBLE,
@@ -156,12 +157,46 @@ DERIVED_TYPE = map_of(
     required_types=list_of(STRING),
 )
 
+# The `screening` variable (engine/screening/presentation.py builds it; docs/rules.md).
+SCREENING_HIT_TYPE = map_of(
+    role=STRING, document=STRING, field=STRING, query=STRING, entry_id=STRING, entry_name=STRING,
+    matched_name=STRING, entry_type=STRING, score=DOUBLE, programs=list_of(STRING), list_version=STRING,
+    list_version_label=STRING, explanation=STRING, decision=STRING, decided_by=STRING,
+    decision_reason=STRING, decision_id=STRING,
+)
+SCREENING_PLACE_TYPE = map_of(
+    role=STRING, document=STRING, field=STRING, value=STRING, country=STRING, region=STRING,
+    sanctioned=BOOL, programmes=list_of(STRING), fatf=STRING, route=BOOL,
+)
+SCREENING_GOODS_TYPE = map_of(
+    document=STRING, field=STRING, description=STRING, dual_use=list_of(STRING), controls=list_of(STRING),
+    vague=BOOL, hs_code=STRING, unit_price=DOUBLE, currency=STRING, unit=STRING, reference_item=STRING,
+    reference_price=DOUBLE, reference_basis=STRING, price_ratio=DOUBLE,
+)
+SCREENING_TYPE = map_of(
+    available=BOOL,
+    reason=STRING,
+    hits=list_of(SCREENING_HIT_TYPE),
+    countries=list_of(SCREENING_PLACE_TYPE),
+    goods=list_of(SCREENING_GOODS_TYPE),
+    beneficiary_changes=list_of(
+        map_of(amendment=INT, beneficiary=STRING, date=STRING, days_before_presentation=INT)
+    ),
+    unscreenable=list_of(map_of(role=STRING, document=STRING, field=STRING, value=STRING, reason=STRING)),
+    list_versions=list_of(STRING),
+    hold_threshold=DOUBLE,
+    review_threshold=DOUBLE,
+)
+# Derived values that are sums of money: messages render them like money ("110,000.00").
+DERIVED_MONEY = frozenset({"amount_max", "invoice_amount", "cif_value", "insurance_minimum"})
+
 # Variables every rule sees; `doc`, `item` and `index` are added per rule (see scope_for).
 CATALOGUE: dict[str, FactType] = {
     "lc": LC_TYPE,
     "docs": DOCS_TYPE,
     "presentation": PRESENTATION_TYPE,
     "derived": DERIVED_TYPE,
+    "screening": SCREENING_TYPE,
 }
 
 
@@ -308,7 +343,20 @@ def build_facts(presentation: Presentation) -> Facts:
     )
     variables = {"lc": lc, "docs": docs, "presentation": presentation_facts}
     variables["derived"] = compute_derived(lc, docs, presentation_facts)
+    # replaced by the examination when a pack screens (engine/screening/presentation.py)
+    variables["screening"] = default_screening(available=False, reason="no screening pack is loaded")
     return Facts(variables=variables, provenance=provenance)
+
+
+def default_screening(*, available: bool = True, reason: str = "") -> dict[str, Any]:
+    """Screening facts with nothing found: what a test case starts from (keys it gives override)."""
+    values: dict[str, Any] = {
+        "available": available, "hits": [], "countries": [], "goods": [], "beneficiary_changes": [],
+        "unscreenable": [], "list_versions": [], "hold_threshold": 0.9, "review_threshold": 0.8,
+    }
+    if reason:
+        values["reason"] = reason
+    return values
 
 
 def presentation_values(
@@ -378,6 +426,23 @@ def _float(value: Decimal) -> float:
     return float(value)
 
 
+def _lines_total(lines: Any) -> dict[str, Any] | None:
+    """{amount, unit}: the sum of the goods lines' quantities when they all share one unit, else None.
+
+    Lines without a quantity (freight, insurance, discounts) are left out; goods split over
+    several lines (sizes, colours, lots) add up to the quantity shipped.
+    """
+    quantities = [line["quantity"] for line in lines if isinstance(line, dict) and isinstance(line.get("quantity"), dict)]
+    units = {q.get("unit") for q in quantities}
+    if not quantities or len(units) != 1 or not isinstance(next(iter(units)), str):
+        return None
+    amounts = [_number(q.get("amount")) for q in quantities]
+    if any(a is None for a in amounts):
+        return None
+    total = sum((a for a in amounts if a is not None), Decimal(0))
+    return {"amount": _float(total), "unit": next(iter(units))}
+
+
 def compute_derived(lc: dict[str, Any], docs: dict[str, list[dict[str, Any]]], presentation: dict[str, Any]) -> dict[str, Any]:
     """The `derived` variable (docs/rules.md): tolerances, limits, deadline, CIF value, 46A types."""
     derived: dict[str, Any] = {}
@@ -421,6 +486,9 @@ def compute_derived(lc: dict[str, Any], docs: dict[str, list[dict[str, Any]]], p
 
     invoices = docs.get("commercial_invoice") or []
     invoice = invoices[0] if invoices else None
+    invoice_quantity = _lines_total(invoice.get("lines", []) if invoice else [])
+    if invoice_quantity is not None:
+        derived["invoice_quantity"] = invoice_quantity
     invoice_amount = _number((invoice.get("total") or {}).get("amount")) if invoice else None
     if invoice_amount is not None:
         derived["invoice_amount"] = _float(invoice_amount)
@@ -571,7 +639,9 @@ def facts_from_test(
     given_derived = value_for_type(raw.get("derived", {}), DERIVED_TYPE, ["derived"])
     derived = compute_derived(lc, docs, presentation)
     derived.update(given_derived)
-    return {"lc": lc, "docs": docs, "presentation": presentation, "derived": derived}, bound
+    screening = default_screening()
+    screening.update(value_for_type(raw.get("screening", {}), SCREENING_TYPE, ["screening"]))
+    return {"lc": lc, "docs": docs, "presentation": presentation, "derived": derived, "screening": screening}, bound
 
 
 __all__ = [

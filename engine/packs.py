@@ -8,6 +8,7 @@ test cases fail does not load either (except cases marked ``todo: true``).
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import json
 import os
@@ -26,7 +27,7 @@ from ruamel.yaml.error import MarkedYAMLError
 import engine
 from engine.cel_runtime import BUILTIN_FUNCTIONS, CelSyntaxError, Program, compile_expression
 from engine.facts import DOC_TYPES, FactType, resolve_type, scope_for, split_path
-from engine.functions import FUNCTIONS
+from engine.functions import FUNCTIONS, compiled_pattern
 
 SCHEMA_FOLDER = "schema"
 MANIFEST = "pack.yaml"
@@ -80,6 +81,11 @@ class Rule:
     paths: list[str] = field(default_factory=list)  # fact paths the expressions name (for explain)
     # The same expressions as executed on a presentation: `doc`/`item` read by index (see _runtime_program)
     fast: dict[str, Program] = field(default_factory=dict)
+    # for_each of the form `docs.a + docs.b + ...`: the document types in order, and per type the
+    # `when`/`condition` programs reading `item` as `docs.<type>[bt_item_index]`. The engine walks
+    # the documents itself, so the list is never concatenated in CEL and each item keeps its path.
+    for_each_types: list[str] = field(default_factory=list)
+    fast_by_type: dict[str, dict[str, Program]] = field(default_factory=dict)
 
 
 @dataclass
@@ -90,6 +96,7 @@ class Pack:
     description: str
     path: Path
     rules: list[Rule] = field(default_factory=list)
+    screening: Any = None  # ScreeningSettings when pack.yaml has `screening:` (the AML pack)
 
 
 @dataclass
@@ -112,6 +119,16 @@ class RuleSet:
     @property
     def versions(self) -> dict[str, str]:
         return {pack.id: pack.version for pack in self.packs}
+
+    @property
+    def screening(self) -> Any:
+        """The screening settings of the loaded packs (the strictest thresholds when several
+        packs screen), or None when no loaded pack screens."""
+        settings = [pack.screening for pack in self.packs if pack.screening is not None]
+        if not settings:
+            return None
+        strictest = min(settings, key=lambda s: (s.hold_threshold, s.review_threshold))
+        return strictest
 
 
 # --------------------------------------------------------------------------- locating packs
@@ -330,6 +347,7 @@ def analyse(
             analysis.errors.append(
                 f"unknown function {name!r} (ours: {', '.join(sorted(FUNCTIONS))}; or a CEL builtin)"
             )
+    analysis.errors.extend(literal_pattern_errors(program.source))
     local: dict[str, FactType] = {}
     origins: dict[str, str | None] = {"item": item_origin}
     for use in path_uses(program.source):
@@ -367,6 +385,43 @@ def analyse(
         local[name] = FactType("dyn")
     for name in sorted(program.variables - set(scope) - bound_names - CEL_WORDS):
         analysis.errors.append(f"unknown variable {name!r} (in scope: {', '.join(sorted(scope))})")
+
+
+_PATTERN_CALL = re.compile(r"(?<![\w.])text_matches\s*\(")
+
+
+def literal_pattern_errors(source: str) -> list[str]:
+    """Invalid regular expressions written literally as text_matches()'s pattern.
+
+    Caught when the pack loads, with the rule's line, rather than as a rule error on the first
+    presentation that reaches the call. Patterns built at evaluation time are checked then.
+    """
+    blanked = _blank_strings(source)
+    problems: list[str] = []
+    for call in _PATTERN_CALL.finditer(blanked):
+        depth, position = 0, call.end()
+        while position < len(blanked) and not (blanked[position] == "," and depth == 0):
+            depth += {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}.get(blanked[position], 0)
+            if depth < 0:
+                break
+            position += 1
+        start = position + 1
+        while start < len(source) and source[start].isspace():
+            start += 1
+        literal = _STRING_LITERAL.match(source, start)
+        if position >= len(blanked) or depth < 0 or literal is None:
+            continue
+        if not blanked[literal.end() :].lstrip().startswith(")"):
+            continue  # the pattern is an expression ("a" + b): checked when it is evaluated
+        try:
+            pattern = ast.literal_eval(literal.group(0))
+        except (ValueError, SyntaxError):
+            continue
+        try:
+            compiled_pattern(pattern)
+        except TypeError as err:
+            problems.append(f"text_matches: {err}")
+    return problems
 
 
 _MACRO_BINDING = re.compile(r"\.\s*(?:all|exists_one|exists|map|filter)\s*\(\s*([A-Za-z_]\w*)\s*,")
@@ -507,6 +562,8 @@ def _load_pack(folder: Path, errors: list[tuple[str, int, str]]) -> Pack | None:
         description=str(manifest.get("description", "")),
         path=folder,
     )
+    if "screening" in manifest:
+        pack.screening = _screening_settings(folder, manifest, errors)
     rule_files = sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.name != MANIFEST)
     for rule_file in rule_files:
         document = _read_yaml(rule_file, errors)
@@ -523,6 +580,29 @@ def _load_pack(folder: Path, errors: list[tuple[str, int, str]]) -> Pack | None:
             if rule is not None:
                 pack.rules.append(rule)
     return pack
+
+
+def _screening_settings(folder: Path, manifest: CommentedMap, errors: list[tuple[str, int, str]]) -> Any:
+    """pack.yaml `screening:` -> ScreeningSettings, its data files loaded and checked."""
+    from engine.screening.presentation import AmlDataError, ScreeningSettings, load_aml_data
+
+    where = str(folder / MANIFEST)
+    config = manifest["screening"]
+    hold, review = float(config["hold_threshold"]), float(config["review_threshold"])
+    if review > hold:
+        errors.append((where, line_of(manifest, ["screening", "review_threshold"]),
+                       f"screening.review_threshold {review} is above hold_threshold {hold}"))
+        return None
+    data_folder = folder / str(config["data"])
+    if not data_folder.is_dir():
+        errors.append((where, line_of(manifest, ["screening", "data"]), f"screening.data: no folder {data_folder}"))
+        return None
+    try:
+        data = load_aml_data(data_folder)
+    except AmlDataError as err:
+        errors.extend(err.problems)
+        return None
+    return ScreeningSettings(hold_threshold=hold, review_threshold=review, data=data)
 
 
 def _build_rule(pack: Pack, file: Path, node: CommentedMap, line: int, errors: list[tuple[str, int, str]]) -> Rule | None:
@@ -547,6 +627,7 @@ def _build_rule(pack: Pack, file: Path, node: CommentedMap, line: int, errors: l
                 problem(key, f"{key}: CEL syntax error at {err}")
 
     for_each_path: str | None = None
+    for_each_types: list[str] = []
     item_type: FactType | None = None
     item_origin: str | None = None
     analysis = Analysis()
@@ -568,6 +649,7 @@ def _build_rule(pack: Pack, file: Path, node: CommentedMap, line: int, errors: l
         elif re.fullmatch(r"\s*docs\.\w+(\s*\+\s*docs\.\w+)*\s*", source):
             item_type = FactType("dyn")  # documents of several types
             item_origin = "doc:*"
+            for_each_types = re.findall(r"docs\.(\w+)", source)
         else:
             item_type = FactType("dyn")
             item_origin = "?"
@@ -622,6 +704,15 @@ def _build_rule(pack: Pack, file: Path, node: CommentedMap, line: int, errors: l
         )
         for key, program in programs.items()
     }
+    fast_by_type = {
+        doc_type: {
+            key: _runtime_program(programs[key], applies_to, f"docs.{doc_type}", programs["for_each"], ITEM_INDEX)
+            for key in ("when", "condition")
+            if key in programs
+        }
+        for doc_type in for_each_types
+        if doc_type in DOC_TYPES
+    }
     rule = Rule(
         id=rule_id,
         title=str(node.get("title", "")),
@@ -644,6 +735,8 @@ def _build_rule(pack: Pack, file: Path, node: CommentedMap, line: int, errors: l
         tests=tests,
         paths=analysis.paths,
         fast=fast,
+        for_each_types=for_each_types if len(fast_by_type) == len(set(for_each_types)) else [],
+        fast_by_type=fast_by_type,
     )
     rule._fields = analysis.fields  # type: ignore[attr-defined]
     rule._unsure = analysis.unsure  # type: ignore[attr-defined]
@@ -651,6 +744,7 @@ def _build_rule(pack: Pack, file: Path, node: CommentedMap, line: int, errors: l
 
 
 DOC_INDEX = "bt_doc_index"
+ITEM_INDEX = "bt_item_index"  # position of a for_each document among those of its type
 
 
 def _replace_identifier(text: str, blanked: str, name: str, replacement: str) -> str:
@@ -667,7 +761,9 @@ def _replace_identifier(text: str, blanked: str, name: str, replacement: str) ->
     return "".join(pieces)
 
 
-def _runtime_program(program: Program, applies_to: str, for_each_path: str | None, for_each: Program | None) -> Program:
+def _runtime_program(
+    program: Program, applies_to: str, for_each_path: str | None, for_each: Program | None, item_index: str = "index"
+) -> Program:
     """The program the runtime executes: `doc` / `item` read from the shared facts by index.
 
     Handing a document or an item to CEL converts it on every read, and adding it to the
@@ -683,7 +779,7 @@ def _runtime_program(program: Program, applies_to: str, for_each_path: str | Non
         items = for_each_path or f"({for_each.source})"
         if for_each_path is None and "doc" in for_each.variables:
             items = f"({_replace_identifier(for_each.source, _blank_strings(for_each.source), 'doc', f'docs.{applies_to}[{DOC_INDEX}]')})"
-        source = _replace_identifier(source, _blank_strings(source), "item", f"{items}[index]")
+        source = _replace_identifier(source, _blank_strings(source), "item", f"{items}[{item_index}]")
         if for_each_path is not None and for_each_path.startswith("doc"):
             source = _replace_identifier(source, _blank_strings(source), "doc", f"docs.{applies_to}[{DOC_INDEX}]")
     if source == program.source:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+
+# Tests never read or write the developer's ./var (imported sanctions lists, decisions, uploads):
+# the examination must depend only on what the test sets up, i.e. the bundled sample list.
+os.environ.setdefault("BLOCKTRADE_DATA_DIR", tempfile.mkdtemp(prefix="blocktrade-test-"))
 
 
 def shared_data_dir() -> Path:

@@ -88,6 +88,11 @@ class ScreeningIndex:
         self.max_idf = math.log(self.name_count + 1) + 1.0
         self.common_df = max(500, self.name_count // 50)
         self.idf_of = {token: math.log((self.name_count + 1) / (len(p) + 1)) + 1.0 for token, p in self.tokens.items()}
+        # Per listed name, computed once: its token weights and their sum, and its compact forms
+        # (the matcher's inner loop reads these for every candidate).
+        self.name_weights: list[tuple[float, ...]] = [tuple(self.idf_of[t] for t in n.norm.tokens) for n in self.names]
+        self.name_weight_sums: list[float] = [sum(w) for w in self.name_weights]
+        self.name_compacts: list[tuple[str, str]] = [(n.norm.compact, n.norm.compact_sorted) for n in self.names]
 
     def _add_name(self, indexed: IndexedName) -> None:
         position = len(self.names)

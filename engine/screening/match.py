@@ -304,6 +304,7 @@ class Screener:
         if lists is None:
             lists = (store or ListStore()).active_lists()
         self.index = ScreeningIndex(lists)
+        self._similar: dict[str, dict[str, float]] = {}
         # The index is millions of long-lived objects: without this, a full cyclic collection
         # walks them all and stalls a query for ~0.5-1 s (measured in bench_screening.py).
         gc.collect()
@@ -330,6 +331,73 @@ class Screener:
             score *= config.weak_alias_factor
             features.append(weak_alias(listed))
         return score, features
+
+    def _similarity_rows(self, query: NormalizedName) -> list[dict[str, float]]:
+        """Per query token, its memoised token_similarity scores against listed tokens (kept
+        per screener: the lru_cache key of token_similarity hashes the config on every call)."""
+        rows = []
+        for token in query.tokens:
+            row = self._similar.get(token)
+            if row is None:
+                if len(self._similar) > 50_000:
+                    self._similar.clear()
+                row = self._similar[token] = {}
+            rows.append(row)
+        return rows
+
+    def _quick_score(self, query: NormalizedName, query_known: list[float | None], rows: list[dict[str, float]],
+                     position: int, side: float) -> float:
+        """The score ``_score_name`` gives, computed without building explanations: the same
+        token alignment, weights and compact-form rule, on the index's precomputed weights."""
+        index = self.index
+        listed = index.names[position]
+        candidate_tokens = listed.norm.tokens
+        config = self.config
+        pairs = []
+        for qi, row in enumerate(rows):
+            q = query.tokens[qi]
+            for ci, c in enumerate(candidate_tokens):
+                value = row.get(c)
+                if value is None:
+                    value = row[c] = token_similarity(q, c, config)[0]
+                if value > 0:
+                    pairs.append((value, qi, ci))
+        if len(pairs) > 1:
+            pairs.sort(key=lambda p: p[0], reverse=True)
+        used_q: dict[int, tuple[float, int]] = {}
+        used_c: set[int] = set()
+        for value, qi, ci in pairs:
+            if qi not in used_q and ci not in used_c:
+                used_q[qi] = (value, ci)
+                used_c.add(ci)
+        candidate_weights = index.name_weights[position]
+        query_total = 0.0
+        matched_q = matched_c = 0.0
+        for qi, known in enumerate(query_known):
+            found = used_q.get(qi)
+            if known is not None:
+                weight = known
+            elif found is not None:
+                weight = candidate_weights[found[1]]
+            else:
+                weight = index.max_idf
+            query_total += weight
+            if found is not None:
+                matched_q += found[0] * weight
+                matched_c += found[0] * candidate_weights[found[1]]
+        query_cover = matched_q / query_total if query_total else 0.0
+        candidate_total = index.name_weight_sums[position]
+        candidate_cover = matched_c / candidate_total if candidate_total else 0.0
+        score = side * query_cover + (1 - side) * candidate_cover
+        compact, compact_sorted = index.name_compacts[position]
+        cutoff = max(config.compact_floor, score / config.compact_discount) * 100
+        best = max(ratio(query.compact, compact, score_cutoff=cutoff),
+                   ratio(query.compact_sorted, compact_sorted, score_cutoff=cutoff)) / 100
+        if best >= config.compact_floor and best * config.compact_discount > score:
+            score = best * config.compact_discount
+        if listed.name.strength == "weak":
+            score *= config.weak_alias_factor
+        return score
 
     def _finish(self, entity: ListEntity, score: float, features: list[Feature], query_type: str | None,
                 countries: list[str], identifiers: list[tuple[str, str]]) -> float:
@@ -365,12 +433,26 @@ class Screener:
             side = config.person_query_side if query_type == "individual" else config.entity_query_side
             # a name matching less than this share of the query's weight cannot reach the threshold
             min_share = max(0.0, (threshold - config.blocking_slack - (1 - side)) / side)
-            for position in self.index.candidates(query, config.candidates, min_share):
-                listed = self.index.names[position]
-                score, features = self._score_name(query, listed, query_type)
-                previous = best.get(listed.entity)
+            index = self.index
+            query_known = [index.idf_of.get(t) for t in query.tokens]
+            rows = self._similarity_rows(query)
+            # Scores first (cheap), explanations only for the entries that can reach the threshold.
+            quick: dict[int, tuple[float, int]] = {}
+            for position in index.candidates(query, config.candidates, min_share):
+                listed = index.names[position]
+                person = (query_type or index.entities[listed.entity].type) == "individual"
+                score = self._quick_score(query, query_known, rows, position,
+                                          config.person_query_side if person else config.entity_query_side)
+                previous = quick.get(listed.entity)
                 if previous is None or score > previous[0]:
-                    best[listed.entity] = (score, listed.name.full, features)
+                    quick[listed.entity] = (score, position)
+            reachable = threshold - (config.country_bonus if country_list else 0.0) - 1e-9
+            for entity_position, (score, position) in quick.items():
+                if score < reachable and not query_ids:
+                    continue
+                listed = index.names[position]
+                full, features = self._score_name(query, listed, query_type)
+                best[entity_position] = (full, listed.name.full, features)
         for kind, value in query_ids:
             for position in self.index.by_identifier(kind, value):
                 if position not in best:

@@ -39,6 +39,13 @@ def ruleset() -> Any:
     return load_packs()
 
 
+@pytest.fixture(scope="module")
+def screener(ruleset: Any) -> Any:
+    from api.examination import build_screener
+
+    return build_screener(ruleset)
+
+
 def _expected(folder: Path) -> dict[str, Any]:
     return read_expected(folder)
 
@@ -58,15 +65,15 @@ def _run_cli(bundle: Path) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.parametrize("scenario", EXAMINED, ids=lambda s: s.name)
 def test_examination_reports_exactly_the_expected_discrepancies(
-    scenario: Scenario, bundles: dict[str, Path], ruleset: Any
+    scenario: Scenario, bundles: dict[str, Path], ruleset: Any, screener: Any
 ) -> None:
-    from engine.evaluate import examine
+    from api.examination import examine_presentation
     from extractors.bundle import load_bundle
 
     folder = bundles[scenario.name]
     expected = _expected(folder)
     presentation = load_bundle(folder)
-    report = examine(presentation, ruleset)
+    report = examine_presentation(presentation, ruleset, screener)
 
     fired = {f.rule for f in report.findings if f.severity == "discrepancy"}
     assert fired == set(expected["findings"]), (

@@ -34,7 +34,10 @@ def explain(presentation: Presentation, ruleset: RuleSet, rule_id: str) -> str:
         target = []
         if binding.doc is not None:
             target.append(f"{rule.applies_to} {binding.doc.get('file', '?')} ({binding.doc_path})")
-        if binding.has_item:
+        if binding.has_item and isinstance(binding.item, dict) and "type" in binding.item and binding.item_path:
+            # a presented document: name it, its full contents would bury the facts below
+            target.append(f"item {binding.index}: {binding.item['type']} {binding.item.get('file', '?')} ({binding.item_path})")
+        elif binding.has_item:
             target.append(f"item {binding.index}: {render_value(binding.item)}")
         lines.append("")
         lines.append(f"evaluation {number}: {'; '.join(target) or 'the presentation'}")

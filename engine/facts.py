@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from engine.functions import to_date, to_decimal, to_timestamp
+from engine.functions import lines_quantity, to_date, to_decimal, to_timestamp
 from extractors.models import (
     DOCUMENT_MODELS,
     DOCUMENT_TYPES,
@@ -426,23 +426,6 @@ def _float(value: Decimal) -> float:
     return float(value)
 
 
-def _lines_total(lines: Any) -> dict[str, Any] | None:
-    """{amount, unit}: the sum of the goods lines' quantities when they all share one unit, else None.
-
-    Lines without a quantity (freight, insurance, discounts) are left out; goods split over
-    several lines (sizes, colours, lots) add up to the quantity shipped.
-    """
-    quantities = [line["quantity"] for line in lines if isinstance(line, dict) and isinstance(line.get("quantity"), dict)]
-    units = {q.get("unit") for q in quantities}
-    if not quantities or len(units) != 1 or not isinstance(next(iter(units)), str):
-        return None
-    amounts = [_number(q.get("amount")) for q in quantities]
-    if any(a is None for a in amounts):
-        return None
-    total = sum((a for a in amounts if a is not None), Decimal(0))
-    return {"amount": _float(total), "unit": next(iter(units))}
-
-
 def compute_derived(lc: dict[str, Any], docs: dict[str, list[dict[str, Any]]], presentation: dict[str, Any]) -> dict[str, Any]:
     """The `derived` variable (docs/rules.md): tolerances, limits, deadline, CIF value, 46A types."""
     derived: dict[str, Any] = {}
@@ -486,8 +469,11 @@ def compute_derived(lc: dict[str, Any], docs: dict[str, list[dict[str, Any]]], p
 
     invoices = docs.get("commercial_invoice") or []
     invoice = invoices[0] if invoices else None
-    invoice_quantity = _lines_total(invoice.get("lines", []) if invoice else [])
-    if invoice_quantity is not None:
+    try:  # the sum of the invoice lines sharing a unit (goods split over several lines)
+        invoice_quantity = lines_quantity(invoice.get("lines", []) if invoice else [])
+    except TypeError:
+        invoice_quantity = {}
+    if invoice_quantity:
         derived["invoice_quantity"] = invoice_quantity
     invoice_amount = _number((invoice.get("total") or {}).get("amount")) if invoice else None
     if invoice_amount is not None:

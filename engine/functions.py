@@ -125,6 +125,34 @@ def contains_text(haystack: Any, needle: Any) -> bool:
     return f" {needle_text} " in f" {norm(to_text(haystack, 'haystack'))} "
 
 
+# Compiled patterns of text_matches(), by pattern text. The cel runtime recompiles the regular
+# expression of `.matches()` on every call (~0.2-1 ms for an alternation); this keeps each
+# pattern compiled once per process. Bounded so patterns built from facts cannot grow it forever.
+_PATTERNS: dict[str, re.Pattern[str]] = {}
+_PATTERN_CACHE_SIZE = 512
+
+
+def compiled_pattern(pattern: str) -> re.Pattern[str]:
+    """``pattern`` compiled (Python ``re`` syntax), cached; ``TypeError`` naming it when it is invalid."""
+    found = _PATTERNS.get(pattern)
+    if found is None:
+        try:
+            found = re.compile(pattern)
+        except re.error as err:
+            raise TypeError(f"pattern {pattern!r} is not a valid regular expression: {err}") from None
+        if len(_PATTERNS) >= _PATTERN_CACHE_SIZE:
+            _PATTERNS.clear()
+        _PATTERNS[pattern] = found
+    return found
+
+
+def text_matches(text: Any, pattern: Any) -> bool:
+    """The regular expression occurs somewhere in norm(text) (searched, not anchored; write it upper case)."""
+    if not isinstance(pattern, str):
+        raise TypeError(f"pattern must be a string, got {type(pattern).__name__}")
+    return compiled_pattern(pattern).search(norm(to_text(text, "text"))) is not None
+
+
 def similarity(a: Any, b: Any) -> float:
     """Token similarity 0..1 of the normalised strings (word order ignored)."""
     left, right = norm(to_text(a, "a")), norm(to_text(b, "b"))
@@ -211,8 +239,18 @@ _STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 # Category words a document may use "in general terms" (14(e)): they never conflict by themselves.
 _GENERAL_TERMS_TEXT = """MERCHANDISE PRODUCT PRODUCTS GARMENT GARMENTS APPAREL TEXTILE TEXTILES MACHINERY MACHINE
 EQUIPMENT PART PARTS SPARE SPARES MATERIAL MATERIALS FOODSTUFF FOODSTUFFS CHEMICAL CHEMICALS
-ELECTRONIC ELECTRONICS COMMODITY COMMODITIES CARGO ARTICLE ARTICLES ACCESSORIES SUPPLIES"""
+ELECTRONIC ELECTRONICS COMMODITY COMMODITIES CARGO ARTICLE ARTICLES ACCESSORIES SUPPLIES
+CLOTHING WEARING FOOTWEAR LIGHTING FURNITURE FURNISHINGS TOYS TOOLS HARDWARE FOOD FOODS BEVERAGES
+SEAFOOD CEREALS GRAINS FERTILIZER FERTILIZERS FERTILISER FERTILISERS CERAMICS COMPONENTS STATIONERY
+COSMETICS UTENSILS APPLIANCES FIXTURES FITTINGS LUGGAGE GOODS HOME HOUSEHOLD DOMESTIC INDUSTRIAL
+CONSUMER GENERAL ASSORTED VARIOUS MIXED MISC MISCELLANEOUS"""
 _GENERAL_TERMS = frozenset(_GENERAL_TERMS_TEXT.split())
+# Category words by their ending: KITCHENWARE, GLASSWARE, SANITARYWARE; KNITWEAR, SPORTSWEAR.
+_GENERAL_ENDINGS = ("WARE", "WARES", "WEAR")
+
+
+def _general_term(word: str) -> bool:
+    return word in _GENERAL_TERMS or (len(word) > 6 and word.endswith(_GENERAL_ENDINGS))
 _WORD = re.compile(r"[A-Z][A-Z0-9\-]*[A-Z0-9]|[A-Z]")
 
 
@@ -240,19 +278,163 @@ def goods_correspond(desc: Any, lc_desc: Any) -> bool:
     return required <= present
 
 
+# Words that describe packing or the transport unit, not goods ("8375 CARTONS", "4 X 20' GP
+# CONTAINERS", "SAID TO CONTAIN", units of measure): a document may add them (14(e)).
+_PACKING_WORDS_TEXT = """CARTON CARTONS CTN CTNS PACKAGE PACKAGES PKG PKGS PALLET PALLETS PLT PLTS BAG BAGS SACK
+    SACKS BALE BALES BOX BOXES CASE CASES CRATE CRATES DRUM DRUMS ROLL ROLLS COIL COILS BUNDLE BUNDLES
+    CONTAINER CONTAINERS CNTR CNTRS GP HC HQ DV RF FCL LCL STC SLAC SAID CONTAIN CONTAINS CONTAINING
+    SHIPPER LOAD COUNT STOW PACKED PACKING PC PCS PIECE PIECES SET SETS UNIT UNITS KG KGS KGM MT MTS
+    LB LBS NET GROSS WEIGHT CBM TOTAL"""
+_PACKING_WORDS = frozenset(_singular(w) for w in _PACKING_WORDS_TEXT.split())
+
+# Words of which a description names one: a document naming another member of a group than
+# 45A does (and not 45A's own) contradicts it, however many other words agree
+# (POLYESTER shirts are not the COTTON shirts of the credit). Spelling variants map to one word.
+_EXCLUSIVE_GROUPS_TEXT = {
+    "fibre": "COTTON POLYESTER NYLON POLYAMIDE WOOL SILK LINEN ACRYLIC VISCOSE RAYON CASHMERE JUTE",
+    "metal": "STEEL IRON ALUMINIUM COPPER BRASS BRONZE ZINC TITANIUM NICKEL",
+    "preservation": "FROZEN CHILLED FRESH DRIED",
+    "condition": "NEW USED REFURBISHED SECONDHAND REMANUFACTURED",
+    "wearer": "MEN WOMEN LADIES BOYS GIRLS CHILDREN KIDS INFANTS BABIES",
+}
+_EXCLUSIVE_GROUPS = {name: frozenset(words.split()) for name, words in _EXCLUSIVE_GROUPS_TEXT.items()}
+_WORD_VARIANTS = {"ALUMINUM": "ALUMINIUM", "LADY": "LADIES", "KID": "KIDS", "BABY": "BABIES", "INFANT": "INFANTS",
+                  "GIRL": "GIRLS", "BOY": "BOYS", "CHILD": "CHILDREN", "MAN": "MEN", "WOMAN": "WOMEN"}
+_GRADE = re.compile(r"\bGRADE ([A-Z0-9]+)\b")
+
+
+def _all_words(text: str) -> set[str]:
+    """Every word of a normalised text, stop words included (NEW, USED), variants folded."""
+    words = set()
+    for word in _WORD.findall(text):
+        word = _WORD_VARIANTS.get(word, word)
+        words.add(word)
+        words.add(_WORD_VARIANTS.get(_singular(word), _singular(word)))
+    return words
+
+
+def contradicting_words(desc: str, lc_desc: str) -> list[str]:
+    """Material/grade words of ``desc`` that contradict ``lc_desc`` ("POLYESTER" against "COTTON", "GRADE B" against "GRADE A")."""
+    stated_text, credit_text = norm(desc), norm(lc_desc)
+    stated, credit = _all_words(stated_text), _all_words(credit_text)
+    found: list[str] = []
+    for group in _EXCLUSIVE_GROUPS.values():
+        named, required = stated & group, credit & group
+        if named and required and not named & required:
+            found.extend(sorted(named))
+    stated_grades, credit_grades = set(_GRADE.findall(stated_text)), set(_GRADE.findall(credit_text))
+    if stated_grades and credit_grades and not stated_grades & credit_grades:
+        found.extend(f"GRADE {g}" for g in sorted(stated_grades))
+    return found
+
+
 def goods_conflict(desc: Any, lc_desc: Any) -> bool:
     """UCP 600 14(e): true when the description names goods 45A does not (general terms are fine).
 
-    A description in general terms uses a subset of 45A's words; a conflict is a document whose
-    goods words are mostly absent from 45A (more than half of them unknown).
+    A description in general terms uses a subset of 45A's words, plus packing words it may add
+    (cartons, containers, units). A conflict is a document whose goods words are mostly absent
+    from 45A (more than half of them unknown), or that names a material, state or grade that
+    contradicts 45A's (see ``contradicting_words``).
     """
-    stated = {w for w in significant_words(to_text(desc, "desc")) if w not in _GENERAL_TERMS}
+    desc_text, lc_text = to_text(desc, "desc"), to_text(lc_desc, "lc_desc")
+    if contradicting_words(desc_text, lc_text):
+        return True
+    known = significant_words(lc_text)
+    stated = {w for w in significant_words(desc_text) if not _general_term(w)}
     stated -= {_singular(w) for w in _GENERAL_TERMS}
+    stated -= _PACKING_WORDS - known
     if not stated:
         return False
-    known = significant_words(to_text(lc_desc, "lc_desc"))
     unknown = stated - known
     return len(unknown) * 2 > len(stated)
+
+
+# --------------------------------------------------------------------------- quantities
+
+# Units by what they measure, with the factor to that measure's base unit. Mass converts
+# (KGS / MT x 1000 / LBS); packing and count units only match their own spellings. TON(S) is
+# left out on purpose: short, long and metric tons differ and the word alone does not say which.
+_POUND = Decimal("0.45359237")
+_UNIT_TABLE: dict[str, tuple[str, Decimal]] = {}
+for _names, _measure, _factor in (
+    ("KG KGS KGM KILO KILOS KILOGRAM KILOGRAMS KILOGRAMME KILOGRAMMES", "mass", Decimal(1)),
+    ("MT MTS TNE TONNE TONNES METRIC-TON METRIC-TONS", "mass", Decimal(1000)),
+    ("GRAM GRAMS GRAMME GRAMMES GRM", "mass", Decimal("0.001")),
+    ("LB LBS POUND POUNDS", "mass", _POUND),
+    ("CBM M3 MTQ CUBIC-METRE CUBIC-METRES CUBIC-METER CUBIC-METERS", "volume", Decimal(1)),
+    ("L LTR LTRS LITRE LITRES LITER LITERS", "volume", Decimal("0.001")),
+    ("PC PCS PCE PIECE PIECES", "pieces", Decimal(1)),
+    ("CTN CTNS CARTON CARTONS", "cartons", Decimal(1)),
+    ("PKG PKGS PACKAGE PACKAGES", "packages", Decimal(1)),
+    ("PLT PLTS PALLET PALLETS", "pallets", Decimal(1)),
+    ("SET SETS", "sets", Decimal(1)),
+    ("UNIT UNITS", "units", Decimal(1)),
+    ("BAG BAGS", "bags", Decimal(1)),
+    ("BOX BOXES", "boxes", Decimal(1)),
+    ("DOZ DOZEN DOZENS", "pieces", Decimal(12)),
+):
+    for _name in _names.split():
+        _UNIT_TABLE[_name] = (_measure, _factor)
+
+
+def unit_measure(unit: str) -> tuple[str, Decimal]:
+    """(what the unit measures, factor to the base unit); an unknown unit measures only itself."""
+    key = "-".join(unit.upper().replace(".", "").split())
+    return _UNIT_TABLE.get(key, (f"unit:{key}", Decimal(1)))
+
+
+def _quantity(value: Any, name: str) -> tuple[Decimal, str]:
+    if not isinstance(value, dict) or "amount" not in value or not isinstance(value.get("unit"), str):
+        raise TypeError(f"{name} must be a quantity {{amount, unit}}, got {type(value).__name__}")
+    return to_decimal(value["amount"], f"{name}.amount"), value["unit"]
+
+
+def comparable_units(a: Any, b: Any) -> bool:
+    """Both quantities (or unit strings) measure the same thing: KGS and MT yes, CARTONS and PALLETS no."""
+    unit_a = a if isinstance(a, str) else _quantity(a, "a")[1]
+    unit_b = b if isinstance(b, str) else _quantity(b, "b")[1]
+    return unit_measure(unit_a)[0] == unit_measure(unit_b)[0]
+
+
+def lines_quantity(lines: Any) -> dict[str, Any]:
+    """{amount, unit}: the sum of the lines' quantities when they all share one unit, else {}.
+
+    Lines without a quantity (freight, insurance, a packing summary) are left out; goods split
+    over several lines (sizes, colours, lots) add up. Test the result with `"amount" in ...`.
+    """
+    if not isinstance(lines, list):
+        raise TypeError(f"lines must be a list of goods lines, got {type(lines).__name__}")
+    quantities = [line["quantity"] for line in lines if isinstance(line, dict) and isinstance(line.get("quantity"), dict)]
+    units = {q.get("unit") for q in quantities}
+    if not quantities or len(units) != 1:
+        return {}
+    unit = next(iter(units))
+    if not isinstance(unit, str):
+        return {}
+    total = sum((to_decimal(q.get("amount"), "quantity.amount") for q in quantities), Decimal(0))
+    return {"amount": float(total), "unit": unit}
+
+
+def same_quantity(a: Any, b: Any) -> bool:
+    """The same quantity in convertible units: 12.5 MT = 12,500 KGS; 27,558 LBS = 12,500 KGS.
+
+    Metric units compare exactly (Decimal). A figure in pounds is taken at the precision it
+    is written with (27,558 LBS or 27,557.8 LBS both state 12,500 KGS). Quantities in units
+    that do not convert (CARTONS vs PALLETS) are not the same: guard with comparable_units().
+    """
+    amount_a, unit_a = _quantity(a, "a")
+    amount_b, unit_b = _quantity(b, "b")
+    measure_a, factor_a = unit_measure(unit_a)
+    measure_b, factor_b = unit_measure(unit_b)
+    if measure_a != measure_b:
+        return False
+    if factor_a == factor_b or (factor_a != _POUND and factor_b != _POUND):
+        return amount_a * factor_a == amount_b * factor_b
+    if factor_a == _POUND:  # compare in the pound figure's own unit and precision
+        amount_a, factor_a, amount_b, factor_b = amount_b, factor_b, amount_a, factor_a
+    in_pounds = amount_a * factor_a / factor_b
+    step = Decimal(1).scaleb(min(amount_b.normalize().as_tuple().exponent, 0))  # type: ignore[arg-type]
+    return in_pounds.quantize(step, rounding=ROUND_HALF_UP) == amount_b.quantize(step, rounding=ROUND_HALF_UP)
 
 
 # --------------------------------------------------------------------------- tenor
@@ -275,6 +457,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "norm": norm,
     "same_text": same_text,
     "contains_text": contains_text,
+    "text_matches": text_matches,
     "similarity": similarity,
     "same_party": same_party,
     "same_place": same_place,
@@ -282,6 +465,9 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "exceeds": exceeds,
     "goods_correspond": goods_correspond,
     "goods_conflict": goods_conflict,
+    "same_quantity": same_quantity,
+    "comparable_units": comparable_units,
+    "lines_quantity": lines_quantity,
     "country_in": country_in,
     "is_sight": is_sight,
 }

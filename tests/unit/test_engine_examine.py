@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import textwrap
+from decimal import Decimal
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -11,9 +13,11 @@ from api.cli_rules import rules
 from engine.evaluate import examine
 from engine.explain import explain
 from engine.packs import load_packs
+from extractors.models import GoodsItem, Provenance, Quantity
 from tests.unit.packs.sample import sample_presentation
 
 GOOD = Path(__file__).parent / "packs" / "good"
+UCP600 = Path(__file__).resolve().parents[2] / "rules" / "ucp600"
 
 
 def test_examine_reports_findings_with_evidence_and_outcome() -> None:
@@ -57,7 +61,8 @@ def test_same_port_and_amount_at_the_limit_are_compliant_apart_from_missing_docu
 def test_one_cent_over_the_tolerance_fires_with_rendered_money() -> None:
     report = examine(sample_presentation(invoice_total="110000.01"), load_packs([GOOD]))
     [amount] = [f for f in report.findings if f.rule == "demo.18b.invoice-amount"]
-    assert amount.message == "Invoice amount USD 110,000.01 exceeds the credit amount plus tolerance (110000)"
+    # derived.amount_max is a bare number, rendered as money because it is an amount
+    assert amount.message == "Invoice amount USD 110,000.01 exceeds the credit amount plus tolerance (110,000.00)"
     assert [e.field for e in amount.evidence] == ["total", "amount", "derived.amount_max"]
 
 
@@ -132,3 +137,85 @@ def test_cli_test_fails_on_a_failing_case(tmp_path: Path) -> None:
     result = CliRunner().invoke(rules, ["test", str(folder)])
     assert result.exit_code == 1
     assert "FAIL f.1.expiry" in result.output and "expected fire, got pass" in result.output
+
+
+def write_pack(tmp_path: Path, rules_text: str) -> Path:
+    folder = tmp_path / "x"
+    folder.mkdir()
+    (folder / "pack.yaml").write_text('pack: x\nversion: "1.0.0"\n')
+    (folder / "r.yaml").write_text(textwrap.dedent(rules_text))
+    return folder
+
+
+def test_money_paths_render_as_money_and_dates_as_days(tmp_path: Path) -> None:
+    folder = write_pack(
+        tmp_path,
+        """\
+        rules:
+          - id: x.1.amounts
+            title: Amounts in a message
+            refs: ["UCP600 18(b)"]
+            severity: info
+            applies_to: commercial_invoice
+            condition: "true"
+            message: >-
+              {doc.total.amount} of {lc.amount.amount} (max {derived.amount_max}, tolerance
+              {lc.tolerance_plus}%, quantity {lc.goods[0].quantity.amount}) by {lc.expiry_date}
+        """,
+    )
+    [finding] = [f for f in examine(sample_presentation(invoice_total="105000"), load_packs([folder])).findings
+                 if f.rule == "x.1.amounts"]
+    assert finding.message == (
+        "105,000.00 of 100,000.00 (max 110,000.00, tolerance 10%, quantity 1000) by 2026-03-15"
+    )
+
+
+def test_item_evidence_of_a_document_list_points_at_the_document(tmp_path: Path) -> None:
+    folder = write_pack(
+        tmp_path,
+        """\
+        rules:
+          - id: x.2.dates
+            title: Each document's date
+            refs: ["UCP600 14(i)"]
+            severity: info
+            applies_to: presentation
+            for_each: docs.commercial_invoice + docs.bill_of_lading
+            when: has(item.date)
+            condition: item.date > lc.expiry_date || index == 1
+            message: "{item.type} {item.file} dated {item.date} (item {index})"
+            evidence: [item.date]
+        """,
+    )
+    presentation = sample_presentation()
+    presentation.documents[1].date.value = dt.date(2026, 3, 20)  # the B/L, after expiry
+    findings = [f for f in examine(presentation, load_packs([folder])).findings if f.rule == "x.2.dates"]
+    [bill] = findings  # the invoice has no date: `when` false, no finding
+    assert bill.message == "bill_of_lading bl.pdf dated 2026-03-20 (item 1)"
+    assert bill.documents == ["bill_of_lading"]
+    [date] = bill.evidence
+    assert (date.document, date.field, date.value, date.file, date.page, date.bbox) == (
+        "bill_of_lading", "date", "2026-03-20", "bl.pdf", 1, [72.0, 90.0, 190.0, 104.0]
+    )
+    text = explain(presentation, load_packs([folder]), "x.2.dates")
+    assert "evaluation 2: item 1: bill_of_lading bl.pdf (docs.bill_of_lading[0])" in text
+    assert "item.date = 2026-03-20   [bl.pdf p.1, text]" in text
+
+
+def test_split_invoice_lines_are_reported_once_against_45a() -> None:
+    presentation = sample_presentation()
+    invoice = presentation.documents[0]
+    invoice.lines = [
+        GoodsItem(description=f"COTTON T-SHIRTS SIZE {size}", quantity=Quantity(amount=Decimal(n), unit="PCS"),
+                  source=Provenance(file="inv.pdf", page=1, bbox=(72.0, top, 500.0, top + 12)))
+        for size, n, top in (("S", 300, 200.0), ("M", 400, 214.0), ("L", 350, 228.0))
+    ]
+    report = examine(presentation, load_packs([UCP600]))
+    [finding] = [f for f in report.findings if f.rule == "ucp600.30b.quantity"]
+    assert "all invoice lines together: 1050 PCS" in finding.message
+    line = finding.evidence[0]
+    assert (line.document, line.field, line.file, line.bbox) == (
+        "commercial_invoice", "lines[0].quantity", "inv.pdf", [72.0, 200.0, 500.0, 212.0]
+    )
+    invoice.lines[2].quantity = Quantity(amount=Decimal(300), unit="PCS")  # 1000 in all: as 45A
+    assert not [f for f in examine(presentation, load_packs([UCP600])).findings if f.rule == "ucp600.30b.quantity"]

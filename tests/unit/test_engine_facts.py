@@ -144,3 +144,24 @@ def test_catalogue_resolves_paths() -> None:
     assert resolve_type(scope, "lc.applicant.address").describe() == "list of string"
     with pytest.raises(KeyError, match="no field 'vessel'"):
         resolve_type(scope, "lc.vessel")
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        # goods split over lines add up; a line without a quantity (freight) is left out
+        ([(6000, "PCS"), (4000.5, "PCS"), None], {"amount": 10000.5, "unit": "PCS"}),
+        ([(20, "MT")], {"amount": 20.0, "unit": "MT"}),
+        ([(20, "MT"), (500, "KGS")], None),  # lines in different units: no total
+        ([None], None),
+    ],
+)
+def test_invoice_quantity_sums_lines_sharing_a_unit(lines: list, expected: dict | None) -> None:
+    invoice_lines = [
+        {"description": f"LINE {i}", **({"quantity": {"amount": x[0], "unit": x[1]}} if x else {})}
+        for i, x in enumerate(lines)
+    ]
+    shared, _ = facts_from_test(
+        {"docs": {"commercial_invoice": [{"lines": invoice_lines}]}}, "presentation", None
+    )
+    assert shared["derived"].get("invoice_quantity") == expected

@@ -114,3 +114,69 @@ def test_country_in_and_is_sight() -> None:
 def test_a_failing_function_is_an_evaluation_error_not_a_pass() -> None:
     with pytest.raises(CelEvaluationError):
         cel("days_between(a, 1)", a=ts("2026-01-01"))
+
+
+def test_text_matches_searches_the_normalised_text_with_a_cached_pattern() -> None:
+    assert f.text_matches("House B/L is acceptable", r"HOUSE (B L|BILL OF LADING) (IS )?ACCEPTABLE") is True
+    assert f.text_matches("Warehouse receipt", r"\bHOUSE\b") is False
+    assert f.text_matches(["FIRST LINE", "NO MARKS"], r"^FIRST LINE NO MARKS$") is True
+    assert cel('text_matches(t, r"\\bON DECK\\b")', t="shipped on-deck") is True
+    with pytest.raises(TypeError, match="not a valid regular expression"):
+        f.text_matches("X", "(UNCLOSED")
+    with pytest.raises(CelEvaluationError, match="not a valid regular expression"):
+        cel('text_matches("X", "[")')
+
+
+@pytest.mark.parametrize(
+    ("desc", "lc_desc", "conflict"),
+    [
+        # a single contradicting material among agreeing words (14(e))
+        ("178 CARTONS OF MEN'S 100 PCT POLYESTER", "8,900 PCS MEN'S 100 PCT COTTON KNITTED T-SHIRTS", True),
+        ("ALUMINUM WINDOW FRAMES", "STEEL WINDOW FRAMES", True),
+        ("USED EXCAVATORS", "BRAND NEW EXCAVATORS", True),
+        ("LADIES COTTON SHIRTS", "MEN'S COTTON SHIRTS", True),
+        ("PORCELAIN TILES GRADE B", "PORCELAIN FLOOR TILES, GRADE A", True),
+        # packing words and container descriptions are not goods
+        ("4 X 20' GP CONTAINER(S) STC 8375 CARTONS PORCELAIN TILES", "33,500 PCS PORCELAIN FLOOR TILES", False),
+        ("40 PALLETS = 800 BAGS FROZEN SHRIMPS", "FROZEN SHRIMPS", False),
+        # 45A's own word beside another of its group, or a blend that 45A names
+        ("FRESH FROZEN SHRIMPS", "FROZEN SHRIMPS", False),
+        ("POLYESTER/COTTON BLOUSES", "BLOUSES 65 PCT POLYESTER 35 PCT COTTON", False),
+        ("ALUMINIUM FRAMES", "ALUMINUM FRAMES", False),
+    ],
+)
+def test_goods_conflict_packing_words_and_contradicting_materials(desc: str, lc_desc: str, conflict: bool) -> None:
+    assert f.goods_conflict(desc, lc_desc) is conflict
+
+
+def q(amount: float, unit: str) -> dict[str, object]:
+    return {"amount": amount, "unit": unit}
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        (q(12.5, "MT"), q(12500.0, "KGS"), True),
+        (q(12.0, "MT"), q(12500.0, "KGS"), False),
+        (q(12500, "KILOS"), q(12500.0, "KG"), True),
+        (q(12500.0, "KGS"), q(27558.0, "LBS"), True),  # 27,557.84 lb written to the pound
+        (q(27557.8, "LBS"), q(12500.0, "KGS"), True),
+        (q(27600.0, "LBS"), q(12500.0, "KGS"), False),
+        (q(500.0, "CTNS"), q(500.0, "CARTONS"), True),
+        (q(500.0, "CARTONS"), q(500.0, "PALLETS"), False),  # not convertible: never "the same"
+        (q(10.0, "DRUMS"), q(10.0, "DRUMS"), True),  # a unit we do not know equals only itself
+    ],
+)
+def test_same_quantity_converts_units(a: dict, b: dict, same: bool) -> None:
+    assert f.same_quantity(a, b) is same
+    assert cel("same_quantity(a, b)", a=a, b=b) is same
+
+
+def test_comparable_units_and_bad_quantities() -> None:
+    assert f.comparable_units(q(1.0, "MT"), q(1.0, "LBS")) is True
+    assert f.comparable_units("CARTONS", q(1.0, "PALLETS")) is False
+    assert f.comparable_units("TONS", "MT") is False  # short, long or metric: not guessed
+    with pytest.raises(TypeError, match=r"a must be a quantity"):
+        f.same_quantity(12.5, q(1.0, "MT"))
+    with pytest.raises(CelEvaluationError, match="quantity"):
+        cel('same_quantity(a, "MT")', a=q(1.0, "MT"))

@@ -114,6 +114,15 @@ def test_unknown_function_is_caught_at_load_time(tmp_path: Path) -> None:
     assert line == 8 and "unknown function 'same_port'" in message
 
 
+def test_invalid_literal_pattern_is_caught_at_load_time(tmp_path: Path) -> None:
+    text = GOOD_RULE.replace(
+        "when: has(lc.port_of_loading) && has(doc.port_of_loading)",
+        'when: has(lc.port_of_loading) && !text_matches(lc.port_of_loading, r"\\bANY(")',
+    )
+    [(_, line, message)] = errors_of(make_pack(tmp_path, "rules:\n" + text))
+    assert line == 7 and "text_matches: pattern" in message and "not a valid regular expression" in message
+
+
 def test_cel_syntax_error(tmp_path: Path) -> None:
     text = GOOD_RULE.replace("when: has(lc.port_of_loading) &&", "when: has(lc.port_of_loading) && &&")
     [(_, line, message)] = errors_of(make_pack(tmp_path, "rules:\n" + text))

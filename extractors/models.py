@@ -57,6 +57,15 @@ class Provenance(Model):
     raw: str = ""
     extractor: ExtractorName = "text"
     confidence: float = 1.0
+    # OCR only (all optional, additive): the lowest Tesseract word confidence (0..1) of the
+    # words the value came from; whether a person must check the value before it is trusted
+    # (low confidence, or an OCR near-miss of the credit's value) and why; hints for the
+    # examiner ("same as the credit's 20 once O/0 is allowed for"); the YAML template used.
+    ocr_confidence: float | None = None
+    needs_review: bool = False
+    review_reason: str | None = None
+    notes: list[str] = []
+    template: str | None = None
 
 
 class Extracted(Model, Generic[T]):
@@ -337,7 +346,8 @@ class InputProblem(Model):
 
     file: str
     code: Literal[
-        "needs_ocr", "unreadable", "encrypted", "empty", "unknown_type", "duplicate", "unsupported_format"
+        "needs_ocr", "unreadable", "encrypted", "empty", "unknown_type", "duplicate", "unsupported_format",
+        "too_large", "ocr_timeout", "ocr_failed",
     ]
     message: str
     page: int | None = None

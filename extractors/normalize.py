@@ -402,17 +402,64 @@ _CONTACT_RE = re.compile(r"^\s*(tel|phone|fax|e-?mail|mob|web|www\.|http)", re.I
 _FIELD_PREFIX_RE = re.compile(r"^\s*(name|addr|address)\s*[:.]\s*", re.IGNORECASE)
 
 
+# Legal forms that end a company name. Two-letter forms that are also ordinary words or
+# country codes (AS, SA, SE, AB) count only when they stand alone on the wrapped line.
+_LEGAL_FORM = (
+    r"(?:CO\.?,?\s*)?(?:LTD\.?|LIMITED|CORP\.?|CORPORATION|INC\.?|INCORPORATED|L\.?L\.?C\.?|GMBH|"
+    r"S\.A\.|S\.P\.A\.|SPA|S\.R\.L\.|SRL|S\.L\.|B\.V\.|N\.V\.|PLC|A\.S\.|A/S|JSC|PTE\.?(?:\s+LTD\.?)?|"
+    r"PVT\.?(?:\s+LTD\.?)?|LLP|PTY\.?(?:\s+LTD\.?)?|SP\.\s*Z\s*O\.?\s*O\.?|AG|KG|COMPANY(?:\s+LIMITED)?|"
+    r"CO\.?|PRIVATE\s+LIMITED|JOINT\s+STOCK\s+COMPANY)"
+)
+_ONLY_LEGAL_FORM_RE = re.compile(rf"^(?:{_LEGAL_FORM}|AS|SA|SE|AB|OY|S\.A\.S\.|SAS)[\s.,]*$", re.IGNORECASE)
+_ENDS_LEGAL_FORM_RE = re.compile(rf"(?:^|[\s,]){_LEGAL_FORM}[\s.,]*$", re.IGNORECASE)
+# A first line that cannot be the whole name: it ends in "AND", "&", a comma or a hyphen,
+# or in a legal form that is still open ("CO." before "LTD").
+_OPEN_NAME_RE = re.compile(r"(?:\b(?:AND|OF|FOR)|&|,|-|\bCO\.?)\s*$", re.IGNORECASE)
+
+
+def split_name_lines(lines: Sequence[str]) -> tuple[str, list[str]]:
+    """The party name, joining lines the name wrapped onto, and the address lines after it.
+
+    A name wraps when its first line is open ("... IMPORT AND" / "EXPORT CO., LTD") or the
+    next line is only its legal form ("... TEXTILE CO.," / "LTD"), or is a short run of
+    words ending in a legal form when the first line has none ("SHENZHEN LUMENTEK" /
+    "LIGHTING LTD."). Address lines hold digits or place names, so a line with a digit is
+    never taken into the name.
+    """
+    name, rest = lines[0], list(lines[1:])
+    while rest and len(name) < 90:
+        nxt = rest[0]
+        if any(ch.isdigit() for ch in nxt) or _CONTACT_RE.match(nxt):
+            break
+        wraps = (
+            bool(_OPEN_NAME_RE.search(name))
+            or bool(_ONLY_LEGAL_FORM_RE.match(nxt))
+            or (
+                not _ENDS_LEGAL_FORM_RE.search(name)
+                and bool(_ENDS_LEGAL_FORM_RE.search(nxt))
+                and len(nxt.split()) <= 6
+            )
+        )
+        if not wraps:
+            break
+        name = f"{name.rstrip()} {nxt.strip()}"
+        rest.pop(0)
+    return name, rest
+
+
 def parse_party(lines: Sequence[str]) -> Party | None:
     """A party block: the first line is the name, the rest the address as written.
 
     The country is resolved from the address lines, last line first (where it is written),
     and from the name line only when the block is a single line.
     """
-    cleaned = [_FIELD_PREFIX_RE.sub("", ln).strip(" ,;") for ln in lines]
-    cleaned = [ln for ln in cleaned if ln]
+    # trailing commas are cut after the name is joined: "TEXTILE CO.," / "LTD" is "CO., LTD"
+    cleaned = [_FIELD_PREFIX_RE.sub("", ln).strip() for ln in lines]
+    cleaned = [ln for ln in cleaned if ln.strip(" ,;")]
     if not cleaned:
         return None
-    name, address = cleaned[0], cleaned[1:]
+    name, address = split_name_lines(cleaned)
+    name, address = name.strip(" ,;"), [a.strip(" ,;") for a in address]
     country = None
     for candidate in reversed(address):
         if _CONTACT_RE.match(candidate):

@@ -23,6 +23,9 @@ BBox = tuple[float, float, float, float]
 # A gap wider than this many times the font height starts a new segment. Word spacing in a
 # proportional font is ~0.28 em; column gaps in documents are several em.
 SEGMENT_GAP_EM = 0.9
+# OCR word boxes hug the glyphs (no side bearings), so ordinary spacing between OCR'd
+# words measures ~0.6-1.0 of their height: the segment gap is wider for them.
+OCR_SEGMENT_GAP_EM = 1.5
 # Words whose vertical centres are within this fraction of their height share a line.
 LINE_TOLERANCE_EM = 0.45
 
@@ -186,13 +189,19 @@ def group_lines(words: Sequence[Word], page: int) -> list[Line]:
     return result
 
 
-def split_segments(words: Sequence[Word]) -> list[Segment]:
+def split_segments(words: Sequence[Word], gap_em: float | None = None) -> list[Segment]:
+    """Split a line's words where the gap is wider than ``gap_em`` times the font height;
+    by default ``SEGMENT_GAP_EM``, or ``OCR_SEGMENT_GAP_EM`` for words read by OCR (they
+    carry a ``confidence``)."""
+    if gap_em is None:
+        ocr = bool(words) and getattr(words[0], "confidence", None) is not None
+        gap_em = OCR_SEGMENT_GAP_EM if ocr else SEGMENT_GAP_EM
     segments: list[Segment] = []
     current: list[Word] = []
     for word in words:
         if current:
             gap = word.x0 - current[-1].x1
-            if gap > SEGMENT_GAP_EM * max(current[-1].height, word.height, 4.0):
+            if gap > gap_em * max(current[-1].height, word.height, 4.0):
                 segments.append(Segment(current))
                 current = []
         current.append(word)
@@ -386,9 +395,9 @@ def _read_rows(page: Page, header: Line, columns: list[TableColumn], stop: re.Pa
         if stop is not None and stop.search(line.text):
             break
         cells: dict[str, list[Word]] = {}
-        for word in line.words:
-            column = _column_for(word, columns)
-            cells.setdefault(column.name, []).append(word)
+        for segment in line.segments:
+            for column, words in _segment_cells(segment, columns):
+                cells.setdefault(column.name, []).extend(words)
         has_numbers = any(name in cells for name in numeric_columns)
         if rows and not has_numbers and "description" in cells:
             # a wrapped description line continues the row above
@@ -398,6 +407,26 @@ def _read_rows(page: Page, header: Line, columns: list[TableColumn], stop: re.Pa
             rows.append(TableRow(cells=cells, lines=[line]))
         previous_bottom = line.bottom
     return Table(page=page.number, columns=columns, rows=rows, header_line=header)
+
+
+def _segment_cells(segment: Segment, columns: list[TableColumn]) -> list[tuple[TableColumn, list[Word]]]:
+    """Which column(s) the words of one segment go to.
+
+    A segment is one cell's text unless its words sit under two different headers: a long
+    description ("RICE, CROP 2025, IN 25 KG PP") reaches far right of its short header
+    and must not lose its tail to the next column, so a segment under at most one header
+    goes whole to the column of the header it is under (or of its first word).
+    """
+    under = {
+        column.name
+        for word in segment.words
+        for column in columns
+        if min(word.x1, column.x1) - max(word.x0, column.x0) > 0
+    }
+    if len(under) > 1:
+        return [(_column_for(word, columns), [word]) for word in segment.words]
+    column = next(c for c in columns if c.name in under) if under else _column_for(segment.words[0], columns)
+    return [(column, list(segment.words))]
 
 
 def _column_for(word: Word, columns: list[TableColumn]) -> TableColumn:

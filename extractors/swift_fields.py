@@ -17,6 +17,7 @@ from typing import Literal, NamedTuple
 from extractors.countries import country_from_address
 from extractors.errors import InputError
 from extractors.models import Money, Party, PresentationPeriod
+from extractors.normalize import split_name_lines
 
 
 class SwiftField(NamedTuple):
@@ -289,7 +290,10 @@ def named_party(field: SwiftField, file: str, *, account_allowed: bool) -> Party
         raise fail(file, field, "the party's name is missing")
     if len(lines) > 4:
         raise fail(file, field, f"{len(lines)} name and address lines, the format allows 4")
-    return Party(name=lines[0], address=lines[1:], country=country_from_address(lines[1:]))
+    # a name too long for one 35-character line continues on the next ("... IMPORT AND" /
+    # "EXPORT CO., LTD"); the address starts after it
+    name, address = split_name_lines(lines)
+    return Party(name=name, address=address, country=country_from_address(address))
 
 
 AVAILABLE_BY = ("BY ACCEPTANCE", "BY DEF PAYMENT", "BY MIXED PYMT", "BY NEGOTIATION", "BY PAYMENT")

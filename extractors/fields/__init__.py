@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, Literal
 
 from extractors.fields import (
     bill_of_lading,
@@ -26,10 +27,24 @@ _TEMPLATES: dict[str, Callable[[Reader], DocumentBase]] = {
 }
 
 
-def extract_document(doc_type: str, pdf: PdfDocument, file: str) -> DocumentBase:
-    """The typed model of ``doc_type`` read from ``pdf``; every field carries its provenance."""
+def extract_document(
+    doc_type: str, pdf: PdfDocument, file: str, *, templates: list[Any] | Literal[False] | None = None
+) -> DocumentBase:
+    """The typed model of ``doc_type`` read from ``pdf``; every field carries its provenance.
+
+    After the built-in reader, the YAML templates (extractors/templates) are applied: an
+    issuer template that recognises the document replaces the fields it defines, the generic
+    template of the type fills fields still empty. ``templates``: None loads the installed
+    templates (raising ``TemplateError`` if one is broken), a list uses those, False none.
+    """
     try:
         template = _TEMPLATES[doc_type]
     except KeyError:
         raise ValueError(f"{file}: no field template for document type {doc_type!r}") from None
-    return template(Reader(pdf, file))
+    reader = Reader(pdf, file)
+    document = template(reader)
+    if templates is not False:
+        from extractors.templates import apply_templates
+
+        apply_templates(document, reader, templates)
+    return document

@@ -35,6 +35,8 @@ TITLE_RE = re.compile(
     re.IGNORECASE,
 )
 
+# the end of a date that wrapped onto the next line of a narrow value column
+DATE_TAIL_RE = re.compile(r"(\d{1,2}(st|nd|rd|th)?\s+)?([A-Za-z]{3,9}\.?,?\s+)?\d{2,4}")
 ON_BOARD_RE = re.compile(
     r"\b(shipped\s+on\s+board|laden\s+on\s+board|loaded\s+on\s+board|on\s+board)\b", re.IGNORECASE
 )
@@ -84,7 +86,7 @@ def extract(reader: Reader) -> BillOfLading:
     number = reader.find(NUMBER_LABELS, parse_reference)
     if number:
         fields["number"] = number
-    issue = reader.find(ISSUE_LABELS, normalize.parse_date)
+    issue = reader.find_wrapped(ISSUE_LABELS, normalize.parse_date, DATE_TAIL_RE)
     if issue:
         fields["date"] = issue
 
@@ -103,6 +105,8 @@ def extract(reader: Reader) -> BillOfLading:
         fields["carrier"] = carrier
 
     vessel = reader.find(VESSEL_LABELS, parse_place)
+    if vessel and vessel.value.endswith("/"):
+        vessel = _with_wrapped_voyage(reader, vessel)
     if vessel:
         name, _, voyage = vessel.value.partition(" / ")
         if not voyage and "/" in name and "VOY" in vessel.source.raw.upper():
@@ -168,12 +172,31 @@ def extract(reader: Reader) -> BillOfLading:
 def _doc_source(reader: Reader, confidence: float):
     """Provenance for a value that is the absence of wording: the whole first page."""
     from extractors.models import Provenance
+    from extractors.ocr import is_ocr_document
 
     page = reader.pdf.pages[0]
     return Provenance(
-        file=reader.file, page=1, bbox=(0.0, 0.0, page.width, page.height), raw="", extractor="text",
-        confidence=confidence,
+        file=reader.file, page=1, bbox=(0.0, 0.0, page.width, page.height), raw="",
+        extractor="ocr" if is_ocr_document(reader.pdf) else "text", confidence=confidence,
     )  # fmt: skip
+
+
+def _with_wrapped_voyage(reader: Reader, vessel: Extracted[str]) -> Extracted[str]:
+    """ "MV PACIFIC MERIDIAN /" whose voyage number wrapped onto the next line."""
+    bbox = vessel.source.bbox
+    line = next(
+        (ln for ln in reader.pdf.pages[(vessel.source.page or 1) - 1].lines
+         if bbox is not None and any(abs(w.x0 - bbox[0]) < 0.5 and abs(w.top - bbox[1]) < 0.5 for w in ln.words)),
+        None,
+    )  # fmt: skip
+    if line is None:
+        return vessel
+    start = next(w for w in line.words if abs(w.x0 - bbox[0]) < 0.5)  # type: ignore[index]
+    wrapped = reader.continuation(Found(vessel.value, [start], line))
+    if wrapped is None or not re.fullmatch(r"[A-Z0-9][A-Z0-9\-]{1,12}", wrapped.text.strip()):
+        return vessel
+    value = f"{vessel.value} {wrapped.text.strip()}"
+    return Extracted[str](value=value, source=vessel.source.model_copy(update={"raw": value}))
 
 
 def _join_to_order(party: Extracted[Party]) -> Extracted[Party]:
@@ -262,6 +285,11 @@ def _signatory(reader: Reader, fields: dict[str, object]) -> None:
     # Search the signature area: the last lines that mention a capacity.
     for line in reversed(reader._lines):
         text = line.text
+        words = list(line.words)
+        # a signature line wraps: "Signed by X as" / "carrier"
+        wrapped = reader.continuation(Found(text, words[:1], line), captions=True)
+        if wrapped is not None and len(wrapped.words) <= 4:
+            text, words = f"{text} {wrapped.text}", [*words, *wrapped.words]
         for capacity, pattern in CAPACITY_PATTERNS:
             match = pattern.search(text)
             if not match:
@@ -270,7 +298,7 @@ def _signatory(reader: Reader, fields: dict[str, object]) -> None:
                 r"master\s*(bill|b/l)|masters?\s+of\s+the\s+vessel\s+not", text, re.IGNORECASE
             ):
                 continue
-            found = Found(text, list(line.words), line)
+            found = Found(text, words, line)
             fields["signatory_capacity"] = reader.extracted(capacity, found, 0.8)
             name = None
             by = SIGNED_BY_RE.search(text)

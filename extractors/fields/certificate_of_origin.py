@@ -27,7 +27,11 @@ ORIGINATE_RE = re.compile(
     re.IGNORECASE,
 )
 ISSUER_LABELS = [r"certifying authority", r"issuing authority", r"issued by", r"certifier"]
-CHAMBER_RE = re.compile(r"[A-Z][A-Za-z .&'-]*chamber of commerce[A-Za-z .&'-]*", re.IGNORECASE)
+# "... CHAMBER OF COMMERCE", "CHINA CHAMBER OF INTERNATIONAL COMMERCE, X SUB-COUNCIL"
+VESSEL_TAIL_RE = re.compile(r"[A-Z0-9][A-Z0-9 .'-]{0,24}")
+CHAMBER_RE = re.compile(
+    r"[A-Z][A-Za-z .&'-]*chamber\s+of\s+(?:[A-Za-z]+\s+){0,2}commerce[A-Za-z .,&'-]*", re.IGNORECASE
+)
 
 
 def extract(reader: Reader) -> CertificateOfOrigin:
@@ -50,17 +54,21 @@ def extract(reader: Reader) -> CertificateOfOrigin:
         if chamber:
             from extractors.models import Party
 
-            issuer = Extracted[Party](
-                value=Party(name=chamber.text.strip()), source=reader.provenance(chamber, 0.7)
+            name = re.sub(
+                r"^for\s+(and\s+on\s+behalf\s+of\s+)?", "", chamber.text.strip(" ,"), flags=re.IGNORECASE
             )
+            issuer = Extracted[Party](value=Party(name=name), source=reader.provenance(chamber, 0.7))
     if issuer:
         fields["issuer"] = issuer
 
     origin = _origin(reader, fields)
     if origin:
         fields["country_of_origin"] = origin
-    vessel = reader.find(
-        [r"means of transport( and route)?", r"vessel( name)?", r"name of vessel"], parse_place
+    vessel = reader.find_wrapped(
+        [r"means of transport( and route)?", r"vessel( name)?", r"name of vessel"],
+        _parse_vessel,
+        VESSEL_TAIL_RE,
+        always=True,
     )
     if vessel:
         fields["vessel"] = vessel
@@ -82,6 +90,16 @@ def extract(reader: Reader) -> CertificateOfOrigin:
     if goods:
         fields["goods_description"] = Extracted[str](value=goods.text, source=reader.provenance(goods, 0.7))
     return CertificateOfOrigin(**fields)  # type: ignore[arg-type]
+
+
+def _parse_vessel(text: str) -> str | None:
+    """A vessel as written ("BY SEA, MV X"); one cut short at the end of its line ("BY SEA,
+    MV NORTHERN" / "DAWN") is refused here only when nothing follows the "MV", so the
+    caller's wrapped-line retry joins the rest of a long name."""
+    value = parse_place(text)
+    if value is None or re.search(r"\b(MV|M/V|SS|MS)\s*$", value):
+        return None
+    return value
 
 
 def _origin(reader: Reader, fields: dict[str, object]) -> Extracted[str] | None:

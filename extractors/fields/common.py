@@ -24,7 +24,7 @@ V = TypeVar("V")
 # Every caption the templates know; a value candidate that is itself a caption is rejected
 # and a party block stops at one.
 CAPTIONS = [
-    r"commercial invoice", r"invoice no\.?", r"invoice number", r"inv\. no\.?", r"invoice date", r"date of issue",
+    r"commercial invoice", r"(ref\.? )?invoice no\.?", r"invoice number", r"inv\. no\.?", r"invoice date", r"date of issue",
     r"date", r"seller", r"exporter", r"beneficiary", r"buyer", r"sold to", r"bill to", r"messrs\.?",
     r"l/c no\.?", r"documentary credit no\.?", r"credit number", r"lc ref\.?", r"terms of delivery", r"incoterms?",
     r"delivery terms", r"country of origin", r"shipping marks", r"marks (&|and) nos\.?", r"marks", r"gross weight",
@@ -88,16 +88,39 @@ class Reader:
         self.file = file
         self.text = pdf.text
         self._lines: list[Line] = list(pdf.lines())
+        self._wrapped: dict[tuple[int, int, int], str] | None = None
 
     # ------------------------------------------------------------------ provenance
     def provenance(self, found: Found, confidence: float = 0.9) -> Provenance:
+        ocr_confidences = [c for c in (getattr(w, "confidence", None) for w in found.words) if c is not None]
+        if not ocr_confidences:
+            return Provenance(
+                file=self.file,
+                page=found.page,
+                bbox=union_bbox(found.words),
+                raw=found.text,
+                extractor="text",
+                confidence=confidence,
+            )
+        # Read by OCR: the value is as sure as its least sure word, and a person checks it
+        # below the threshold instead of the examination trusting it.
+        from extractors.ocr import LOW_CONFIDENCE
+
+        lowest = min(ocr_confidences)
+        as_read = " ".join(getattr(w, "raw", w.text) for w in found.words)
+        notes = [] if as_read == " ".join(w.text for w in found.words) else [f"OCR read '{as_read}'"]
+        low = lowest < LOW_CONFIDENCE
         return Provenance(
             file=self.file,
             page=found.page,
             bbox=union_bbox(found.words),
             raw=found.text,
-            extractor="text",
-            confidence=confidence,
+            extractor="ocr",
+            confidence=round(confidence * lowest, 3),
+            ocr_confidence=round(lowest, 3),
+            needs_review=low,
+            review_reason=f"OCR confidence {lowest:.2f} below {LOW_CONFIDENCE:.2f}" if low else None,
+            notes=notes,
         )
 
     def extracted(self, value: V, found: Found, confidence: float = 0.9) -> Extracted[V]:
@@ -105,12 +128,63 @@ class Reader:
 
     # ------------------------------------------------------------------ label hits
     def label_hits(self, labels: Sequence[str]) -> Iterable[tuple[Line, int, re.Match[str]]]:
+        """Lines and segments where one of ``labels`` starts a segment. A caption wrapped
+        onto a second line ("Place and Date of" / "Issue:") is matched whole; its match then
+        ends past the first line's text, so its value is looked for beside or below it."""
         pattern = _label_regex(labels)
+        wrapped = self._wrapped_captions()
         for line in self._lines:
             for index, segment in enumerate(line.segments):
                 match = pattern.match(segment.text)
                 if match:
-                    yield line, index, match
+                    if not self._ends_sentence(line, segment):
+                        yield line, index, match
+                    continue
+                joined = wrapped.get((line.page, line.index, index))
+                if joined is not None:
+                    match = pattern.match(joined)
+                    if match and not joined[match.end() :].strip():
+                        yield line, index, match
+
+    def _ends_sentence(self, line: Line, segment: Segment) -> bool:
+        """Whether ``segment`` finishes a sentence from the line above ("Signed by X as" /
+        "carrier"), which makes it wording, not a caption."""
+        if line.index == 0:
+            return False
+        above = self.pdf.pages[line.page - 1].lines[line.index - 1]
+        if line.top - above.bottom > 1.6 * max(above.height, 6.0):
+            return False
+        for other in above.segments:
+            if abs(other.x0 - segment.x0) <= 2:
+                return bool(_SENTENCE_OPEN_RE.search(other.text))
+        return False
+
+    def _wrapped_captions(self) -> dict[tuple[int, int, int], str]:
+        """Captions set on two lines of a narrow label column, keyed by their first segment:
+        the first part has no colon, the second is a few words under it ending in one."""
+        if self._wrapped is not None:
+            return self._wrapped
+        self._wrapped = {}
+        for page in self.pdf.pages:
+            for line in page.lines[:-1]:
+                # the next line of the label column; a line of the other column may sit between
+                below_lines = [
+                    b
+                    for b in page.lines[line.index + 1 : line.index + 3]
+                    if b.top - line.bottom <= 1.2 * max(line.height, 6.0)
+                ]
+                if not below_lines:
+                    continue
+                for index, segment in enumerate(line.segments):
+                    text = segment.text
+                    if text.endswith(":") or any(ch.isdigit() for ch in text) or len(text.split()) > 5:
+                        continue
+                    rest = next(
+                        (s for b in below_lines for s in b.segments if abs(s.x0 - segment.x0) <= 2), None
+                    )
+                    if rest is not None and rest.text.endswith(":") and len(rest.text.split()) <= 3:
+                        self._wrapped[(line.page, line.index, index)] = f"{text} {rest.text}"
+        return self._wrapped
 
     def candidates(self, line: Line, index: int, match: re.Match[str]) -> Iterable[Found]:
         segment = line.segments[index]
@@ -135,6 +209,23 @@ class Reader:
                     yield Found(segment.text, list(segment.words), below)
                     return
 
+    def continuation(self, found: Found, *, captions: bool = False) -> Found | None:
+        """The line a value wrapped onto: the next segment starting where the value starts,
+        one or two lines down (a line of another column may sit between). A caption there
+        starts another field, unless ``captions`` (wording such as "... as" / "carrier")."""
+        line = found.line
+        page_lines = self.pdf.pages[line.page - 1].lines
+        x0 = found.words[0].x0
+        for below in page_lines[line.index + 1 : line.index + 3]:
+            if below.top - line.bottom > 1.6 * max(line.height, 6.0):
+                return None
+            for segment in below.segments:
+                if abs(segment.x0 - x0) <= 4:
+                    if not captions and _is_caption_or_pair(segment.text):
+                        return None
+                    return Found(segment.text, list(segment.words), below)
+        return None
+
     def find(
         self, labels: Sequence[str], parse: Callable[[str], V | None], confidence: float = 0.9
     ) -> Extracted[V] | None:
@@ -142,6 +233,47 @@ class Reader:
         for line, index, match in self.label_hits(labels):
             for found in self.candidates(line, index, match):
                 value = parse(found.text)
+                if value is not None:
+                    return self.extracted(value, found, confidence)
+        return None
+
+    def find_wrapped(
+        self,
+        labels: Sequence[str],
+        parse: Callable[[str], V | None],
+        tail: re.Pattern[str],
+        *,
+        always: bool = False,
+        confidence: float = 0.85,
+    ) -> Extracted[V] | None:
+        """Like ``find``, but a value that ``parse`` refuses is tried again with the line it
+        wrapped onto ("HO CHI MINH CITY, 30 MAY" / "2026") when that line fully matches
+        ``tail`` and the caption column beside it holds no other caption (only the rest of
+        this one, when it wrapped too). ``always``: join such a line even to a value that
+        parses alone (a name cut at the end of its line: "BY SEA, MV NORTHERN" / "DAWN")."""
+        for line, index, match in self.label_hits(labels):
+            caption = line.segments[index]
+            caption_wrapped = match.end() > len(caption.text)
+            for found in self.candidates(line, index, match):
+                value = parse(found.text)
+                if value is not None and not always:
+                    return self.extracted(value, found, confidence)
+                wrapped = self.continuation(found)
+                if wrapped is None or not tail.fullmatch(wrapped.text.strip()):
+                    if value is not None:
+                        return self.extracted(value, found, confidence)
+                    continue
+                value_x = found.words[0].x0
+                other_caption = any(
+                    caption.x0 - 10 <= s.x0
+                    and s.x1 <= value_x - 2
+                    and not (caption_wrapped and s.text.endswith(":"))
+                    for s in wrapped.line.segments
+                )
+                joined_value = None if other_caption else parse(f"{found.text} {wrapped.text}")
+                if joined_value is not None:
+                    joined = Found(f"{found.text} {wrapped.text}", [*found.words, *wrapped.words], found.line)
+                    return self.extracted(joined_value, joined, confidence)
                 if value is not None:
                     return self.extracted(value, found, confidence)
         return None
@@ -184,6 +316,7 @@ class Reader:
         for line, index, match in self.label_hits(labels):
             segment = line.segments[index]
             rest, words = _words_from(segment, match.end())
+            label_x: float | None = segment.x0  # the value sits beside its caption
             if rest and words:
                 anchor_x = words[0].x0
                 collected: list[tuple[str, list[Word], Line]] = [(rest, words, line)]
@@ -194,7 +327,10 @@ class Reader:
             else:
                 anchor_x = segment.x0
                 collected = []
-            more = self._column_lines(line, anchor_x, max_lines - len(collected), require_near=not collected)
+                label_x = None  # the caption sits above its value (a box)
+            more = self._column_lines(
+                line, anchor_x, max_lines - len(collected), require_near=not collected, label_x=label_x
+            )
             collected.extend(more)
             if collected:
                 text = "\n".join(c[0] for c in collected)
@@ -203,8 +339,15 @@ class Reader:
         return None
 
     def _column_lines(
-        self, line: Line, anchor_x: float, limit: int, *, require_near: bool
+        self, line: Line, anchor_x: float, limit: int, *, require_near: bool, label_x: float | None = None
     ) -> list[tuple[str, list[Word], Line]]:
+        """Lines continuing a block down its value column at ``anchor_x``.
+
+        ``label_x``: where the block's caption starts when the value sits beside it; a line
+        with something new in that caption column starts the next field, so the block ends.
+        A line holding only words of a column further right (two-column layouts interleave
+        the rows of both columns) is stepped over.
+        """
         page_lines = self.pdf.pages[line.page - 1].lines
         out: list[tuple[str, list[Word], Line]] = []
         anchors = [anchor_x]
@@ -217,6 +360,12 @@ class Reader:
                 out or not require_near or gap > 4 * previous.height
             ):
                 break
+            if label_x is not None and any(
+                label_x - 10 <= s.x0 and s.x1 <= anchor_x - 2 for s in below.segments
+            ):
+                break
+            if out and all(s.x0 > anchor_x + 40 for s in below.segments):
+                continue
             chosen = None
             for segment in below.segments:
                 aligned = any(abs(segment.x0 - x) <= 12 for x in anchors)
@@ -241,6 +390,46 @@ class Reader:
             previous = below
         return out
 
+    def table_column(self, labels: Sequence[str], *, max_lines: int = BLOCK_MAX_LINES) -> Found | None:
+        """The cells under a caption that heads a table column ("Marks & Nos" beside
+        "Description of Goods"): the caption is alone in its segment and another caption
+        shares its line. The cells are the segments starting where the caption starts; the
+        column ends at a line reaching further left (text below the table), a caption, or a
+        gap wider than a wrapped header line.
+        """
+        for line, index, match in self.label_hits(labels):
+            segment = line.segments[index]
+            if segment.text[match.end() :].strip() or not any(
+                is_caption(other.text) or _TABLE_HEADER_WORD_RE.search(other.text)
+                for i, other in enumerate(line.segments)
+                if i != index
+            ):
+                continue
+            page_lines = self.pdf.pages[line.page - 1].lines
+            collected: list[tuple[str, list[Word], Line]] = []
+            previous = line
+            for below in page_lines[line.index + 1 :]:
+                if len(collected) >= max_lines:
+                    break
+                if below.top - previous.bottom > 2.5 * max(previous.height, 6.0):
+                    break
+                if any(s.x0 < segment.x0 - 2 for s in below.segments):
+                    break
+                cell = next((s for s in below.segments if abs(s.x0 - segment.x0) <= 6), None)
+                if cell is None:
+                    if collected:
+                        break
+                    previous = below  # the header's own second line ("No. of" / "Packages")
+                    continue
+                if is_caption(cell.text) or _starts_with_caption(cell.text):
+                    break
+                collected.append((cell.text, list(cell.words), below))
+                previous = below
+            if collected:
+                text = "\n".join(c[0] for c in collected)
+                return Found(text, [w for c in collected for w in c[1]], collected[0][2])
+        return None
+
     def party(self, labels: Sequence[str], confidence: float = 0.85) -> Extracted[Party] | None:
         found = self.block(labels)
         if found is None:
@@ -262,6 +451,11 @@ _BLOCK_STOP_RE = re.compile(
 )
 
 
+# Words of the other column headers of a goods table ("No. of Packages Description of Goods"
+# set close enough to be one segment).
+_TABLE_HEADER_WORD_RE = re.compile(r"\b(description|packages|quantity|gross|weight)\b", re.IGNORECASE)
+# A line ending in one of these words continues on the next line.
+_SENTENCE_OPEN_RE = re.compile(r"\b(as|the|by|of|for|and|to|on|at|in|with)\s*$", re.IGNORECASE)
 _INNER_PREFIX_RE = re.compile(r"^\s*(name|addr|address)\s*:?\s*$", re.IGNORECASE)
 
 
@@ -332,6 +526,8 @@ def parse_packages(text: str):  # -> Quantity | None
 
 LC_LABELS = [r"l/c no\.?", r"l/c number", r"lc no\.?", r"documentary credit no\.?", r"documentary credit number",
              r"credit number", r"credit no\.?", r"lc ref\.?", r"l/c ref\.?", r"letter of credit no\.?"]  # fmt: skip
+INVOICE_REFERENCE_LABELS = [r"(ref\.?\s+)?invoice no\.?", r"(ref\.?\s+)?invoice number", r"commercial invoice no\.?",
+                            r"inv\.? no\.?", r"invoice ref(erence)?\.?( no\.?)?", r"against invoice( no\.?)?"]  # fmt: skip
 MARKS_LABELS = [r"shipping marks", r"marks (&|and) nos\.?", r"marks (&|and) numbers", r"marks"]
 # in order of preference: a totals caption before a table column caption
 GROSS_LABELS = [r"total gross weight", r"gross weight", r"g\.\s?w\."]
@@ -348,17 +544,39 @@ SIGNED_RE = re.compile(
     r"for and on behalf of|authori[sz]ed signatory|\bsigned\b|\bsignature\b|duly authori[sz]ed", re.IGNORECASE
 )
 ORIGINAL_RE = re.compile(
-    r"^\s*(original|duplicate|copy|copy not negotiable|non-negotiable copy)\s*$", re.IGNORECASE
+    r"^\s*(?:(?:first|second|third|fourth|1st|2nd|3rd|4th)\s+)?"
+    r"(original|duplicate|copy|copy not negotiable|non-negotiable copy)\s*$",
+    re.IGNORECASE,
+)
+# A stamp or copy marking printed at the top of a page ("ORIGINAL", "THIRD ORIGINAL",
+# "FIRST OF EXCHANGE"): never the issuer's letterhead.
+STAMP_RE = re.compile(
+    r"^\s*(?:(?:first|second|third|fourth|1st|2nd|3rd|4th)\s+)?"
+    r"(?:original|duplicate|triplicate|copy|copy not negotiable|non-negotiable( copy)?|draft)\s*$"
+    r"|^\s*(?:first|second|third|sole)\s+of\s+exchange\s*$",
+    re.IGNORECASE,
 )
 
 
-def common_fields(reader: Reader) -> dict[str, object]:
-    """Fields of ``DocumentBase`` read the same way on every type."""
+def is_stamp(text: str) -> bool:
+    return bool(STAMP_RE.match(text))
+
+
+def common_fields(reader: Reader, *, invoice_reference: bool = True) -> dict[str, object]:
+    """Fields of ``DocumentBase`` read the same way on every type.
+
+    ``invoice_reference``: read the commercial invoice this document refers to ("Invoice
+    No." on a packing list or B/L); off for the invoice itself, where it is its own number.
+    """
     fields: dict[str, object] = {"text": reader.text, "pages": len(reader.pdf.pages), "file": reader.file}
     lc = reader.find(LC_LABELS, parse_reference)
     if lc:
         fields["lc_number"] = lc
-    marks = reader.block(MARKS_LABELS, max_lines=4)
+    if invoice_reference:
+        invoice = reader.find(INVOICE_REFERENCE_LABELS, parse_reference)
+        if invoice:
+            fields["invoice_number"] = invoice
+    marks = reader.table_column(MARKS_LABELS, max_lines=6) or reader.block(MARKS_LABELS, max_lines=4)
     if marks:
         fields["marks"] = Extracted[str](
             value=marks.text.replace("\n", " "), source=reader.provenance(marks, 0.8)
@@ -382,11 +600,15 @@ def common_fields(reader: Reader) -> dict[str, object]:
 def letterhead(reader: Reader, title_re: re.Pattern[str]) -> Extracted[Party] | None:
     """The issuer's letterhead: the first lines at the top of page 1, minus the title."""
     page = reader.pdf.pages[0]
-    lines = [ln for ln in page.lines if ln.top < page.height * 0.25]
+    lines = [
+        ln
+        for ln in page.lines
+        if ln.top < page.height * 0.25 and not all(is_stamp(s.text) for s in ln.segments)
+    ]
     if not lines:
         return None
     first = lines[0]
-    segment = first.segments[0]
+    segment = next(s for s in first.segments if not is_stamp(s.text))
     name_text = title_re.sub("", segment.text).strip(" :-")
     words = list(segment.words)
     if not name_text or is_caption(name_text):

@@ -9,7 +9,8 @@ from extractors.fields.common import Found, Reader, common_fields, parse_referen
 from extractors.models import Draft, Extracted, Party
 
 TENOR_RE = re.compile(
-    r"\bat\s+((?:_+|\.{2,}|-{2,}|x+)\s*sight|sight|\d+\s+days?\s+(?:after|from)\s+[A-Za-z/ .]+?(?:date|sight)|\d+\s+days?\s+sight)",
+    r"\bat\s+((?:_+|\.{2,}|-{2,}|x+)\s*sight|sight|\d+\s+days?\s+(?:after|from)\s+(?:[A-Za-z/ .]+?\s+)?(?:date|sight)\b"
+    r"|\d+\s+days?\s+sight)",
     re.IGNORECASE,
 )
 PAY_TO_RE = re.compile(
@@ -46,16 +47,17 @@ def extract(reader: Reader) -> Draft:
             fields["amount"] = reader.extracted(money, reader.found_in_line(line, start, end), 0.85)
             break
     for line, match in reader.find_all_lines(TENOR_RE):
-        tenor = re.sub(r"\s+", " ", match.group(1)).upper()
-        days_match = re.match(r"(\d+)", tenor)
-        if re.fullmatch(r"(?:[_.\-X]+\s*)?SIGHT", tenor):
-            tenor, days = "AT SIGHT", 0
-        else:
-            tenor, days = tenor, int(days_match.group(1)) if days_match else 0
+        tenor, days = _tenor(match.group(1))
         found = reader.found_in_line(line, match.start(), match.end())
         fields["tenor"] = reader.extracted(tenor, found, 0.85)
         fields["tenor_days"] = reader.extracted(days, found, 0.85)
         break
+    else:
+        # a "Tenor" caption whose value does not start with "at" ("60 DAYS AFTER B/L DATE")
+        labelled = reader.find([r"tenor", r"usance", r"term"], _parse_tenor)
+        if labelled is not None:
+            fields["tenor"] = Extracted[str](value=labelled.value[0], source=labelled.source)
+            fields["tenor_days"] = Extracted[int](value=labelled.value[1], source=labelled.source)
     for line, match in reader.find_all_lines(PAY_TO_RE):
         name = match.group(1).strip(" ,.:")
         if name:
@@ -83,12 +85,47 @@ def extract(reader: Reader) -> Draft:
         break
     drawee = reader.party([r"to", r"drawee"])
     if drawee:
-        fields["drawee"] = drawee
+        fields["drawee"] = _split_inline_address(drawee)
     drawer = _drawer(reader)
     if drawer:
         fields["drawer"] = drawer
         fields["issuer"] = drawer
     return Draft(**fields)  # type: ignore[arg-type]
+
+
+def _split_inline_address(party: Extracted[Party]) -> Extracted[Party]:
+    """ "To: HANSEATIC HOME GOODS GMBH, GROSSE ELBSTRASSE 145, 22767 HAMBURG" on one line of
+    prose: the name ends where the comma-separated address starts."""
+    value = party.value
+    if ", " not in value.name:
+        return party
+    parts = [part.strip() for part in value.name.split(",") if part.strip()]
+    name, address = normalize.split_name_lines(parts)
+    if not address:
+        return party
+    # the name keeps the commas it was written with ("CO., LTD")
+    consumed = len(parts) - len(address)
+    name = ", ".join(parts[:consumed]) if consumed > 1 else name
+    address = [*address, *value.address]  # the prose line may wrap: "..., UNITED" / "KINGDOM"
+    country = normalize.country_of(address[-1]) or normalize.country_of(" ".join(address[-2:]))
+    split = Party(name=name, address=address, country=country or value.country, bic=value.bic)
+    return Extracted[Party](value=split, source=party.source)
+
+
+def _tenor(text: str) -> tuple[str, int]:
+    """The tenor as written, upper-case, and its days (0 for sight)."""
+    tenor = re.sub(r"\s+", " ", text).strip().upper()
+    if re.fullmatch(r"(?:AT\s+)?(?:[_.\-X]+\s*)?SIGHT", tenor):
+        return "AT SIGHT", 0
+    tenor = re.sub(r"^AT\s+", "", tenor)
+    days_match = re.match(r"(\d+)", tenor)
+    return tenor, int(days_match.group(1)) if days_match else 0
+
+
+def _parse_tenor(text: str) -> tuple[str, int] | None:
+    if not re.match(r"\s*(at\s+)?(sight|\d+\s+days?\b)", text, re.IGNORECASE):
+        return None
+    return _tenor(text)
 
 
 def _drawer(reader: Reader) -> Extracted[Party] | None:

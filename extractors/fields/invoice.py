@@ -82,7 +82,11 @@ TABLE_HEADERS = {
     ),
     "amount": re.compile(r"amount|total|value|montant.*|bedrag|zeilenbetrag|line total", re.IGNORECASE),
 }
-TABLE_STOP = re.compile(r"^\s*(sub\s*total|total|grand total|totaal|exclusief|say\b|tax\b)", re.IGNORECASE)
+TABLE_STOP = re.compile(
+    r"^\s*(sub\s*total|total|grand total|totaal|exclusief|say\b|tax\b|gross weight|net weight|"
+    r"(no\.|number) of packages)",
+    re.IGNORECASE,
+)
 
 
 def parse_incoterm(text: str) -> tuple[str, str | None] | None:
@@ -97,7 +101,7 @@ def parse_incoterm(text: str) -> tuple[str, str | None] | None:
 
 
 def extract(reader: Reader) -> CommercialInvoice:
-    fields = common_fields(reader)
+    fields = common_fields(reader, invoice_reference=False)
     currency_code = normalize.find_currency(reader.text)
 
     number = reader.find(NUMBER_LABELS, parse_reference)

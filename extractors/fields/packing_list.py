@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from extractors import normalize
 from extractors.fields.common import (
@@ -17,7 +18,7 @@ from extractors.fields.common import (
     parse_reference,
     parse_weight,
 )
-from extractors.models import Extracted, GoodsItem, PackingList
+from extractors.models import Extracted, GoodsItem, PackingList, Quantity
 from extractors.pdf_text import find_table
 
 NUMBER_LABELS = [r"packing list no\.?", r"packing list number", r"p/l no\.?", r"pl no\.?", r"document no\.?"]
@@ -30,7 +31,12 @@ TABLE_HEADERS = {
     "net": re.compile(r"n\.\s?w\.?( \(kgs?\))?|net( weight)?( \(kgs?\))?", re.IGNORECASE),
     "gross": re.compile(r"g\.\s?w\.?( \(kgs?\))?|gross( weight)?( \(kgs?\))?", re.IGNORECASE),
 }
-TABLE_STOP = re.compile(r"^\s*(total|grand total)", re.IGNORECASE)
+# the totals line, or the captions set under the table (a row never starts with them)
+TABLE_STOP = re.compile(
+    r"^\s*(total|grand total|(no\.|number) of packages|net weight|gross weight|n\.\s?w\.|g\.\s?w\.|"
+    r"(shipping )?marks)\b",
+    re.IGNORECASE,
+)
 
 
 def extract(reader: Reader) -> PackingList:
@@ -64,10 +70,49 @@ def extract(reader: Reader) -> PackingList:
             fields[key] = value
     lines = _lines(reader)
     fields["lines"] = lines
+    if "total_quantity" not in fields:
+        total = _total_of_lines(lines)
+        if total is not None:
+            fields["total_quantity"] = total
     if lines and lines[0].source is not None:
         text = "\n".join(item.description for item in lines)
         fields["goods_description"] = Extracted[str](value=text, source=lines[0].source)
     return PackingList(**fields)  # type: ignore[arg-type]
+
+
+def _total_of_lines(lines: list[GoodsItem]) -> Extracted[Quantity] | None:
+    """Without a "Total quantity" caption, the table's quantities added up, when they are all
+    in one unit; its provenance is the table's rows (``derived``)."""
+    quantities = [item.quantity for item in lines if item.quantity is not None]
+    sources = [item.source for item in lines if item.source is not None]
+    if (
+        not quantities
+        or len(quantities) != len(lines)
+        or len({q.unit for q in quantities}) != 1
+        or not sources
+    ):
+        return None
+    total = Quantity(amount=sum((q.amount for q in quantities), Decimal(0)), unit=quantities[0].unit)
+    boxes = [s.bbox for s in sources if s.bbox is not None and s.page == sources[0].page]
+    bbox = (
+        (
+            min(b[0] for b in boxes),
+            min(b[1] for b in boxes),
+            max(b[2] for b in boxes),
+            max(b[3] for b in boxes),
+        )
+        if boxes
+        else None
+    )
+    source = sources[0].model_copy(
+        update={
+            "bbox": bbox,
+            "raw": " + ".join(str(q) for q in quantities),
+            "extractor": "derived",
+            "confidence": 0.75,
+        }
+    )
+    return Extracted[Quantity](value=total, source=source)
 
 
 def _lines(reader: Reader) -> list[GoodsItem]:

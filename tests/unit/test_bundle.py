@@ -108,8 +108,8 @@ def test_problems_are_reported_per_file(tmp_path: Path, fake_swift: list[str]) -
     problems = {p.file: p.code for p in load_bundle(bundle).problems}
     assert problems == {
         "doc1.pdf": "duplicate",  # the first in name order (copy.pdf) is the one kept
-        "photo.jpg": "needs_ocr",
-        "scan.pdf": "needs_ocr",
+        "photo.jpg": "unreadable",  # a PNG header with no image behind it (sniffed, not named)
+        "scan.pdf": "unreadable",  # read by OCR now: drawings only, no text in them
         "broken.pdf": "unreadable",
         "zero.pdf": "empty",
         "locked.pdf": "encrypted",

@@ -102,3 +102,30 @@ def test_party_block_resolves_the_country_from_the_address() -> None:
 
 def test_empty_party_block_is_none() -> None:
     assert normalize.parse_party(["  ", ""]) is None
+
+
+@pytest.mark.parametrize(
+    ("lines", "name", "address"),
+    [
+        # an open first line: "AND", a trailing comma
+        (["NINGBO GOLDEN HARVEST IMPORT AND", "EXPORT CO., LTD", "NO. 5 HAISHU ROAD"],
+         "NINGBO GOLDEN HARVEST IMPORT AND EXPORT CO., LTD", ["NO. 5 HAISHU ROAD"]),
+        (["SHANGHAI BRIGHTWAVE TEXTILE CO.,", "LTD", "1288 HUAXIA ROAD"],
+         "SHANGHAI BRIGHTWAVE TEXTILE CO., LTD", ["1288 HUAXIA ROAD"]),
+        # the second line is only the legal form, or a few words ending in one
+        (["NORTHSEA RETAIL TRADING", "B.V.", "WAALHAVEN OOSTZIJDE 112"],
+         "NORTHSEA RETAIL TRADING B.V.", ["WAALHAVEN OOSTZIJDE 112"]),
+        (["SHENZHEN LUMENTEK", "LIGHTING LTD.", "BUILDING 7, 33 KEJI SOUTH ROAD"],
+         "SHENZHEN LUMENTEK LIGHTING LTD.", ["BUILDING 7, 33 KEJI SOUTH ROAD"]),
+        # a complete name keeps its address, even an address line without digits
+        (["MUNICH MACHINERY GMBH", "LEOPOLDSTRASSE", "MUNICH, GERMANY"],
+         "MUNICH MACHINERY GMBH", ["LEOPOLDSTRASSE", "MUNICH, GERMANY"]),
+        (["ACME TRADING", "12 MAIN STREET LTD."], "ACME TRADING", ["12 MAIN STREET LTD."]),
+    ],
+)  # fmt: skip
+def test_party_name_wrapped_onto_a_second_line_is_joined(
+    lines: list[str], name: str, address: list[str]
+) -> None:
+    assert normalize.split_name_lines(lines) == (name, address)
+    party = normalize.parse_party(lines)
+    assert party is not None and party.name == name and party.address == address

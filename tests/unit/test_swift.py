@@ -761,3 +761,16 @@ def test_is_swift_message(shared_data: Path) -> None:
 )
 def test_country_from_address(lines: list[str], country: str | None) -> None:
     assert country_from_address(lines) == country
+
+
+def test_party_names_wrapped_onto_a_second_swift_line_are_joined() -> None:
+    text = sample(CIF)
+    assert "NINGBO BRIGHT HOUSEWARES CO., LTD.\n88 JIANGNAN ROAD, BEILUN DISTRICT\nNINGBO 315800\n" in text
+    text = text.replace(
+        "NINGBO BRIGHT HOUSEWARES CO., LTD.\n88 JIANGNAN ROAD, BEILUN DISTRICT\nNINGBO 315800\n",
+        "NINGBO GOLDEN HARVEST IMPORT AND\nEXPORT CO., LTD\n88 JIANGNAN ROAD, NINGBO 315800\n",
+    )
+    lc = parse_mt700(text, "wrapped.fin")
+    assert lc.beneficiary.value.name == "NINGBO GOLDEN HARVEST IMPORT AND EXPORT CO., LTD"
+    assert lc.beneficiary.value.address == ["88 JIANGNAN ROAD, NINGBO 315800", "CHINA"]
+    assert lc.beneficiary.value.country == "CN"

@@ -17,9 +17,29 @@ from api.context import ServiceContext
 from api.db.session import Database
 from api.errors import error_response, install_error_handlers
 from api.jobs import make_runner
-from api.routes import audit, auth, health, lcs, presentations
+from api.nightly_job import scheduler_for
+from api.notifications import NotificationHub
+from api.routes import (
+    audit,
+    auth,
+    compliance,
+    documents,
+    health,
+    kyc,
+    lcs,
+    lifecycle,
+    notifications,
+    payments,
+    presentations,
+    reports,
+    review,
+    screening,
+    shipments,
+    webhooks,
+)
 from api.settings import Settings
 from api.storage import LocalBlobStore
+from api.webhooks import WebhookDispatcher
 
 log = logging.getLogger("blocktrade.api")
 
@@ -45,13 +65,22 @@ def build_context(settings: Settings, examiner: Callable[..., Any] | None = None
 def create_app(settings: Settings | None = None, *, examiner: Callable[..., Any] | None = None,
                context: ServiceContext | None = None) -> FastAPI:
     ctx = context or build_context(settings or Settings.from_env(), examiner)
+    dispatcher = WebhookDispatcher(ctx)
+    ledger = lifecycle.ledger_service(ctx)  # BLOCKTRADE_LEDGER: embedded (default) or fabric
+    nightly = scheduler_for(ctx)  # BLOCKTRADE_NIGHTLY_AT=HH:MM (UTC) schedules the nightly report
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         ctx.jobs.start()
+        dispatcher.start()
+        ledger.start()
+        nightly.start()
         try:
             yield
         finally:
+            nightly.stop()
+            ledger.stop()
+            dispatcher.stop()
             ctx.jobs.stop()
 
     app = FastAPI(
@@ -64,12 +93,22 @@ def create_app(settings: Settings | None = None, *, examiner: Callable[..., Any]
         lifespan=lifespan,
     )
     app.state.service = ctx
+    app.state.webhooks = dispatcher
+    app.state.notifications = NotificationHub()
     install_error_handlers(app)
     app.add_middleware(UploadLimitMiddleware, max_bytes=ctx.settings.max_upload_bytes)
     app.add_middleware(MetricsMiddleware, registry=ctx.registry)
     app.include_router(health.router)
     for router in (auth.router, lcs.router, presentations.router, audit.router):
         app.include_router(router, prefix=API_PREFIX)
+    for router in (webhooks.router, notifications.router, kyc.router, screening.router, compliance.router,
+                   documents.router):
+        app.include_router(router, prefix=API_PREFIX)
+    for router in (lifecycle.router, payments.router, shipments.router):
+        app.include_router(router, prefix=API_PREFIX)
+    for router in (reports.router, review.api_router):
+        app.include_router(router, prefix=API_PREFIX)
+    app.include_router(review.pages)  # the examiner's review pages under /review
     return app
 
 

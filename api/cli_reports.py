@@ -236,17 +236,25 @@ def mt750_command(bundle: Path, presented_on: dt.date | None, rule_paths: tuple[
 @report.command("nightly")
 @click.option("--date", "day", required=True, callback=_date_option, metavar="YYYY-MM-DD",
               help="The day to report (examinations by their UTC examination time).")
-@click.option("--input", "input_path", required=True, type=click.Path(path_type=Path),
-              help="Examination records, one JSON object per line.")
+@click.option("--input", "input_path", type=click.Path(path_type=Path),
+              help="Examination records, one JSON object per line; default: the service's database "
+                   "($BLOCKTRADE_DATABASE_URL / $BLOCKTRADE_DATA_DIR).")
+@click.option("--organisation", "organization_id", metavar="ID",
+              help="With the database: only presentations this bank examines; default all.")
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output folder.")
-def nightly(day: dt.date, input_path: Path, out_dir: Path) -> None:
+def nightly(day: dt.date, input_path: Path | None, organization_id: str | None, out_dir: Path) -> None:
     """Write the nightly regulatory report (HTML, PDF, charts, CSV) for --date into --out."""
     from reports.inputs import ReportInputError
     from reports.nightly import nightly_report, read_records_jsonl
     from reports.signing import SignatureError
 
     try:
-        records = read_records_jsonl(input_path)
+        if input_path is None:
+            records = _records_from_database(day, organization_id)
+        elif organization_id:
+            _fail("--organisation selects from the service's database; it cannot filter an --input file")
+        else:
+            records = read_records_jsonl(input_path)
         result = nightly_report(records, day, out_dir)
     except (ReportInputError, SignatureError) as err:
         _fail(str(err))
@@ -255,6 +263,32 @@ def nightly(day: dt.date, input_path: Path, out_dir: Path) -> None:
         f"{result.pdf}: {summary.examinations} examination(s) on {day.isoformat()}"
         + (f", {summary.outside_day} record(s) of other days left out" if summary.outside_day else "")
     )
+
+
+def _records_from_database(day: dt.date, organization_id: str | None) -> list[dict[str, Any]]:
+    """The day's examination records from the service's database (api.nightly_job)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from api.db.session import Database
+    from api.nightly_job import records_for
+    from api.settings import Settings, SettingsError
+
+    try:
+        settings = Settings.from_env()
+    except SettingsError as err:
+        _fail(str(err))
+    url = settings.database_url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        _fail(f"no service database at {url.removeprefix('sqlite:///')}: give --input, or set "
+              "BLOCKTRADE_DATABASE_URL / BLOCKTRADE_DATA_DIR to the service's")
+    database = Database(url)
+    try:
+        return records_for(database, day, organization_id)
+    except SQLAlchemyError as err:
+        _fail(f"cannot read the service database {database.engine.url.render_as_string(hide_password=True)}: "
+              f"{err.__class__.__name__}: {str(err).splitlines()[0]}")
+    finally:
+        database.dispose()
 
 
 COMMANDS: list[click.Command] = [report]

@@ -341,6 +341,14 @@ def build_facts(presentation: Presentation) -> Facts:
         to_timestamp(presentation.presented_on) if presentation.presented_on else None,
         len(presentation.files) or len(presentation.documents),
     )
+    # the shipment date is read off a B/L: its evidence points at that B/L's date on the page
+    for index, bill in enumerate(docs.get("bill_of_lading") or []):
+        key = next((k for k in ("on_board_date", "date") if k in bill), None)
+        if key is not None:
+            source = provenance.get(f"docs.bill_of_lading[{index}].{key}")
+            if source is not None:
+                provenance["presentation.shipment_date"] = source
+            break
     variables = {"lc": lc, "docs": docs, "presentation": presentation_facts}
     variables["derived"] = compute_derived(lc, docs, presentation_facts)
     # replaced by the examination when a pack screens (engine/screening/presentation.py)

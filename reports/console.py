@@ -24,13 +24,27 @@ def where(evidence: Evidence) -> str:
     return evidence.file
 
 
+def show_value(value: object) -> str:
+    """Evidence values as an examiner writes them: money as `EUR 735,025.50`, quantities with units."""
+    if isinstance(value, dict):
+        if {"amount", "currency"} <= value.keys() and isinstance(value["amount"], int | float):
+            return f"{value['currency']} {value['amount']:,.2f}"
+        if {"amount", "unit"} <= value.keys():
+            return f"{value['amount']:,} {value['unit']}"
+        if "name" in value:
+            return str(value["name"])
+    if isinstance(value, list):
+        return ", ".join(show_value(v) for v in value)
+    return "—" if value is None else str(value)
+
+
 def evidence_text(finding: Finding) -> Text:
     text = Text()
     for i, ev in enumerate(finding.evidence):
         if i:
             text.append("\n")
         text.append(f"{ev.document}.{ev.field} = ", style="dim")
-        text.append("—" if ev.value is None else str(ev.value))
+        text.append(show_value(ev.value))
         place = where(ev)
         if place:
             text.append(f"  ({place})", style="dim")
@@ -59,7 +73,7 @@ def print_report(report: Report, *, bundle: str, console: Console | None = None)
     if findings:
         table = Table(title="Findings", title_justify="left", show_lines=True)
         table.add_column("severity")
-        table.add_column("rule / refs")
+        table.add_column("rule / refs", overflow="fold", min_width=22)
         table.add_column("message")
         table.add_column("evidence")
         for f in findings:

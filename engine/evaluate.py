@@ -14,12 +14,15 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
+from pydantic import BaseModel
+
 from engine.cel_runtime import Activation, CelEvaluationError, Program
 from engine.facts import DERIVED_MONEY, PRESENTED_TYPES, Facts, build_facts, split_path
 from engine.findings import Evidence, Finding, Report, outcome_of
 from engine.functions import FUNCTIONS
 from engine.packs import DOC_INDEX, ITEM_INDEX, Rule, RuleSet
 from extractors.models import Presentation
+from extractors.ocr_normalize import review_items
 
 if TYPE_CHECKING:
     from engine.screening.decisions import DecisionStore
@@ -456,6 +459,37 @@ def problem_findings(presentation: Presentation) -> list[Finding]:
     return findings
 
 
+def review_findings(presentation: Presentation) -> list[Finding]:
+    """Values read with too little confidence (OCR) as `extraction.needs-human-check` warnings:
+    the examiner sees the value and the place on the page instead of a silently trusted guess."""
+    findings = []
+    for item in review_items(presentation.documents):
+        source = item.source
+        value = item.value.model_dump(mode="json") if isinstance(item.value, BaseModel) else item.value
+        page = f" page {source.page}" if source.page is not None else ""
+        findings.append(
+            Finding(
+                rule="extraction.needs-human-check",
+                severity="warning",
+                refs=["UCP600 14(a)"],
+                documents=[item.document_type],
+                message=f"{source.file}{page}: {item.field} read as {render_value(value)!r} needs a human check"
+                f" ({item.reason})",
+                evidence=[
+                    Evidence(
+                        document=item.document_type, field=item.field, value=render_value(value),
+                        file=source.file, page=source.page, line=source.line,
+                        bbox=list(source.bbox) if source.bbox else None, raw=source.raw,
+                        extractor=source.extractor, confidence=source.confidence,
+                    )
+                ],
+                title="Value needs a human check",
+                pack="extraction",
+            )
+        )
+    return findings
+
+
 # --------------------------------------------------------------------------- examine
 
 
@@ -522,7 +556,7 @@ def examine(presentation: Presentation, ruleset: RuleSet, screener: Screener | N
     a pack makes the outcome "hold" with an ``engine.screening-unavailable`` finding: never a pass.
     ``decisions``: reviewer decisions on earlier hits (a false positive not expired is respected).
     """
-    findings = problem_findings(presentation)
+    findings = problem_findings(presentation) + review_findings(presentation)
     examination = Examination(presentation, ruleset, screener, decisions)
     screening = examination.facts.variables["screening"]
     if examination.screening_required and not screening.get("available"):

@@ -19,6 +19,8 @@ from pathlib import Path, PurePosixPath
 import pypdfium2 as pdfium
 from PIL import Image, ImageDraw, UnidentifiedImageError
 
+from extractors.pdf_text import PDFIUM_LOCK
+
 FileSource = Callable[[str], bytes | None]
 """Bytes of a bundle file by its name in the bundle, or None when there is no such file."""
 
@@ -111,6 +113,10 @@ class PageRenderer:
         return self._pages[key]
 
     def _render(self, file: str, page: int) -> tuple[Image.Image, float] | str:
+        with PDFIUM_LOCK:  # pdfium is not thread-safe (extractors/pdf_text.py)
+            return self._render_page_unlocked(file=file, page=page)
+
+    def _render_page_unlocked(self, file: str, page: int) -> tuple[Image.Image, float] | str:
         if self.source is None:
             return "page images are not available for this report (no bundle given)"
         data = self.source(file)

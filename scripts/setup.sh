@@ -14,9 +14,10 @@ step() { printf '\n==> %s\n' "$*"; }
 # System packages (Debian). Only what is missing is installed; without root we just say what's needed.
 # python3-venv: the .venv; pango/harfbuzz/fonts: WeasyPrint (PDF reports); postgresql-15: the
 # integration tests' server (scripts/postgres.sh); chromium: the review page's browser tests.
-# golang is expected on the machine (chaincode tests).
+# tesseract-ocr + language data: OCR of scans. golang is expected on the machine (chaincode tests).
 APT_PACKAGES=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core postgresql-15
-  chromium)
+  chromium tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd tesseract-ocr-fra tesseract-ocr-deu tesseract-ocr-spa
+  tesseract-ocr-ita tesseract-ocr-por tesseract-ocr-nld tesseract-ocr-chi-sim tesseract-ocr-ara)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then

@@ -38,6 +38,7 @@ from api.db.types import utcnow
 from api.errors import ApiError, not_found
 from api.routes.common import get_presentation, lc_visible_to
 from engine.findings import Evidence, Report
+from extractors.pdf_text import PDFIUM_LOCK
 from reports.banking_days import ExaminationDeadline, examination_deadline
 from reports.discrepancy import value_text, where_text
 from reports.ucp import article_label, ucp_article
@@ -145,6 +146,11 @@ class PageInfo:
 
 
 def _pdf_pages(path: Path) -> list[PageInfo]:
+    with PDFIUM_LOCK:  # pdfium is not thread-safe (extractors/pdf_text.py)
+        return _pdf_pages_unlocked(path=path)
+
+
+def _pdf_pages_unlocked(path: Path) -> list[PageInfo]:
     pdf = pdfium.PdfDocument(path)
     try:
         return [PageInfo(i + 1, *pdf.get_page_size(i)) for i in range(min(len(pdf), MAX_PAGES_SHOWN))]
@@ -219,6 +225,11 @@ def page_image(ctx: ServiceContext, principal: Principal, presentation_id: str, 
 
 
 def _render(path: Path, page: int, document_id: str) -> bytes:
+    with PDFIUM_LOCK:  # pdfium is not thread-safe (extractors/pdf_text.py)
+        return _render_page_unlocked(path=path, page=page, document_id=document_id)
+
+
+def _render_page_unlocked(path: Path, page: int, document_id: str) -> bytes:
     out = io.BytesIO()
     try:
         if _kind(path) == "pdf":

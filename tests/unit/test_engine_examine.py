@@ -219,3 +219,23 @@ def test_split_invoice_lines_are_reported_once_against_45a() -> None:
     )
     invoice.lines[2].quantity = Quantity(amount=Decimal(300), unit="PCS")  # 1000 in all: as 45A
     assert not [f for f in examine(presentation, load_packs([UCP600])).findings if f.rule == "ucp600.30b.quantity"]
+
+
+def test_a_value_read_with_low_confidence_becomes_a_needs_human_check_warning() -> None:
+    presentation = sample_presentation(bl_port="ROTTERDAM", invoice_total="100000.00")
+    invoice = next(d for d in presentation.documents if d.type == "commercial_invoice")
+    assert invoice.total is not None
+    invoice.total.source = invoice.total.source.model_copy(
+        update={"extractor": "ocr", "confidence": 0.41, "needs_review": True,
+                "review_reason": "OCR confidence 41% below 80%"}
+    )
+    report = examine(presentation, load_packs([GOOD]))
+
+    checks = [f for f in report.findings if f.rule == "extraction.needs-human-check"]
+    assert len(checks) == 1
+    finding = checks[0]
+    assert finding.severity == "warning" and finding.documents == ["commercial_invoice"]
+    assert "total read as 'USD 100,000.00'" in finding.message and "OCR confidence 41%" in finding.message
+    [evidence] = finding.evidence
+    assert (evidence.file, evidence.page, evidence.extractor, evidence.confidence) == ("inv.pdf", 1, "ocr", 0.41)
+    assert evidence.bbox is not None

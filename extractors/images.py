@@ -1,0 +1,308 @@
+"""Page images for OCR: format sniffing, safety caps, multi-page TIFF, rendering scanned PDF pages.
+
+Every input becomes a list of ``PageImage``: one grayscale image file per page on disk (OCR is
+handed file paths, never in-memory images: pytesseract re-encodes a PIL image on every call),
+plus the scale that turns its pixels into page points, so words read by OCR get boxes in the
+same units as a text PDF's words (points, origin top-left).
+
+Bad input is refused with ``ImageInputError`` naming the file and, where it applies, the page:
+zero-byte files, formats we do not read, images over ``MAX_PIXELS`` (decompression bombs: the
+size is checked from the header, before any pixel is decoded), more than ``MAX_PAGES`` pages.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from extractors.pdf_text import PDFIUM_LOCK
+
+# A4 at 600 dpi is 35 Mpx; anything past 80 Mpx a page is not a trade document but an attack
+# or a mistake, and decoding it would take gigabytes.
+MAX_PIXELS = int(os.environ.get("BLOCKTRADE_MAX_IMAGE_PIXELS", 80_000_000))
+MAX_PAGES = int(os.environ.get("BLOCKTRADE_MAX_PAGES", 200))
+RENDER_DPI = 300
+# When an image says nothing of its resolution, scale it so the page is Letter/A4 wide (612 pt):
+# the line and segment thresholds of pdf_text are set for page-sized coordinates.
+ASSUMED_PAGE_WIDTH_PT = 612.0
+PLAUSIBLE_DPI = (100.0, 1300.0)  # 72 and 96 are software defaults, not scan resolutions
+
+FileFormat = Literal[
+    "pdf", "png", "jpeg", "tiff", "gif", "bmp", "webp", "heic", "zip", "text", "empty", "unknown"
+]
+OCR_IMAGE_FORMATS: frozenset[str] = frozenset({"png", "jpeg", "tiff"})
+ImageErrorCode = Literal["empty", "unreadable", "unsupported_format", "too_large"]
+
+
+class ImageInputError(Exception):
+    """An image or scanned PDF that cannot be turned into page images."""
+
+    def __init__(self, file: str, code: ImageErrorCode, message: str, page: int | None = None):
+        self.file = file
+        self.code: ImageErrorCode = code
+        self.message = message
+        self.page = page
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = self.file if self.page is None else f"{self.file}: page {self.page}"
+        return f"{where}: {self.message}"
+
+
+def sniff_format(data: bytes) -> FileFormat:
+    """The file format from its magic bytes; the file name is never consulted."""
+    if not data:
+        return "empty"
+    if b"%PDF-" in data[:1024]:
+        return "pdf"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if data.startswith((b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")):
+        return "tiff"
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return "gif"
+    if data.startswith(b"BM") and len(data) > 26:
+        return "bmp"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    if data[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftypmsf1"):
+        return "heic"
+    if data.startswith(b"PK\x03\x04"):
+        return "zip"
+    head = data[:1024]
+    if b"\x00" not in head:
+        try:
+            head[:-4].decode("utf-8")
+            return "text"
+        except UnicodeDecodeError:
+            pass
+    return "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class PageImage:
+    """One page as an image file ready for OCR."""
+
+    file: str  # the document's name in the bundle (for messages and provenance)
+    page: int  # 1-based page number in that document
+    path: Path  # grayscale image on disk
+    width_px: int
+    height_px: int
+    points_per_pixel: float  # multiply a pixel coordinate by this to get page points
+
+    @property
+    def width_pt(self) -> float:
+        return self.width_px * self.points_per_pixel
+
+    @property
+    def height_pt(self) -> float:
+        return self.height_px * self.points_per_pixel
+
+
+def _points_per_pixel(width_px: int, dpi: object) -> float:
+    try:
+        horizontal = float(dpi[0])  # type: ignore[index]  # TIFF gives an IFDRational
+    except (TypeError, ValueError, IndexError, ZeroDivisionError):
+        horizontal = 0.0
+    if horizontal:
+        if abs(horizontal - round(horizontal)) < 0.01:
+            horizontal = float(round(horizontal))  # PNG stores dots per metre: 300 dpi reads 299.9994
+        if PLAUSIBLE_DPI[0] <= horizontal <= PLAUSIBLE_DPI[1]:
+            return 72.0 / horizontal
+    return ASSUMED_PAGE_WIDTH_PT / max(width_px, 1)
+
+
+# Tesseract reads text best at an x-height of 20+ pixels (~300 dpi); a screenshot or a small
+# photo is enlarged up to this width before OCR (only ever enlarged, at most 3x).
+MIN_OCR_WIDTH_PX = 2000
+
+
+def _upscale_small(image):  # PIL.Image.Image -> PIL.Image.Image
+    from PIL import Image
+
+    if image.width >= MIN_OCR_WIDTH_PX:
+        return image
+    factor = min(3.0, MIN_OCR_WIDTH_PX / image.width)
+    return image.resize((round(image.width * factor), round(image.height * factor)), Image.LANCZOS)
+
+
+def _check_pixels(file: str, page: int | None, width: int, height: int) -> None:
+    if width <= 0 or height <= 0:
+        raise ImageInputError(file, "unreadable", f"image has no pixels ({width}x{height})", page)
+    if width * height > MAX_PIXELS:
+        raise ImageInputError(
+            file,
+            "too_large",
+            f"image is {width}x{height} = {width * height:,} pixels, over the cap of {MAX_PIXELS:,} "
+            "(possible decompression bomb)",
+            page,
+        )
+
+
+def image_pages(data: bytes, file: str, workdir: Path) -> list[PageImage]:
+    """The pages of a PNG, JPEG or (multi-page) TIFF, written as grayscale files in ``workdir``."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    kind = sniff_format(data)
+    if kind == "empty":
+        raise ImageInputError(file, "empty", "the file is empty (0 bytes)")
+    if kind not in OCR_IMAGE_FORMATS:
+        raise ImageInputError(
+            file, "unsupported_format", f"not a PNG, JPEG or TIFF image (content is {kind})"
+        )
+    pages: list[PageImage] = []
+    try:
+        with warnings.catch_warnings():
+            # Pillow only warns between its own cap and twice that; we check the size ourselves.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                frames = getattr(image, "n_frames", 1)
+                if frames > MAX_PAGES:
+                    raise ImageInputError(file, "too_large", f"{frames} pages, over the limit of {MAX_PAGES}")
+                first_dpi = image.info.get("dpi")
+                for index in range(frames):
+                    number = index + 1
+                    image.seek(index)
+                    _check_pixels(file, number if frames > 1 else None, *image.size)
+                    dpi = image.info.get("dpi", first_dpi)  # later TIFF frames may not repeat it
+                    frame = ImageOps.exif_transpose(image) if kind == "jpeg" else image
+                    gray = _upscale_small(frame.convert("L"))
+                    target = workdir / f"{_safe_stem(file)}-p{number:04d}.png"
+                    gray.save(target, format="PNG", compress_level=1)
+                    pages.append(
+                        PageImage(
+                            file=file,
+                            page=number,
+                            path=target,
+                            width_px=gray.width,
+                            height_px=gray.height,
+                            # page points stay those of the image as scanned, enlarged or not
+                            points_per_pixel=_points_per_pixel(frame.width, dpi) * frame.width / gray.width,
+                        )
+                    )
+    except ImageInputError:
+        raise
+    except Image.DecompressionBombError as exc:
+        raise ImageInputError(file, "too_large", f"image over Pillow's pixel cap: {exc}") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
+        page = len(pages) + 1 if pages else None
+        raise ImageInputError(
+            file, "unreadable", f"not a readable {kind.upper()} image ({exc})", page
+        ) from None
+    return pages
+
+
+def pdf_page_count(path: Path, file: str) -> int:
+    with PDFIUM_LOCK:  # pdfium is not thread-safe (extractors/pdf_text.py)
+        return _pdf_page_count_unlocked(path=path, file=file)
+
+
+def _pdf_page_count_unlocked(path: Path, file: str) -> int:
+    """How many pages a PDF has, refusing absurd counts before anything is rendered."""
+    import pypdfium2 as pdfium
+
+    try:
+        document = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        raise ImageInputError(file, "unreadable", f"not a readable PDF ({exc})") from None
+    try:
+        count = len(document)
+    finally:
+        document.close()
+    if count > MAX_PAGES:
+        raise ImageInputError(file, "too_large", f"{count} pages, over the limit of {MAX_PAGES}")
+    return count
+
+
+def render_pdf_pages(
+    path: Path, file: str, pages: list[int], workdir: Path, dpi: int = RENDER_DPI
+) -> list[PageImage]:
+    with PDFIUM_LOCK:  # pdfium is not thread-safe (extractors/pdf_text.py)
+        return _render_pdf_pages_unlocked(path=path, file=file, pages=pages, workdir=workdir, dpi=dpi)
+
+
+def _render_pdf_pages_unlocked(
+    path: Path, file: str, pages: list[int], workdir: Path, dpi: int = RENDER_DPI
+) -> list[PageImage]:
+    """Render the given 1-based ``pages`` of a PDF at ``dpi`` as grayscale images.
+
+    A page so large that ``dpi`` would exceed ``MAX_PIXELS`` is rendered at the resolution that
+    fits the cap (a plan drawing is still a page; refusing it would lose a document).
+    """
+    import pypdfium2 as pdfium
+
+    try:
+        document = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        raise ImageInputError(file, "unreadable", f"not a readable PDF ({exc})") from None
+    out: list[PageImage] = []
+    try:
+        total = len(document)
+        if total > MAX_PAGES:
+            raise ImageInputError(file, "too_large", f"{total} pages, over the limit of {MAX_PAGES}")
+        for number in pages:
+            if not 1 <= number <= total:
+                raise ImageInputError(file, "unreadable", f"no page {number} (the PDF has {total})", number)
+            page = document[number - 1]
+            try:
+                width_pt, height_pt = page.get_size()
+                scale = dpi / 72.0
+                if width_pt * height_pt * scale * scale > MAX_PIXELS:
+                    scale = (MAX_PIXELS / max(width_pt * height_pt, 1.0)) ** 0.5 * 0.99
+                bitmap = page.render(scale=scale, grayscale=True)
+                image = bitmap.to_pil().convert("L")
+            except pdfium.PdfiumError as exc:
+                raise ImageInputError(file, "unreadable", f"cannot render the page ({exc})", number) from None
+            finally:
+                page.close()
+            target = workdir / f"{_safe_stem(file)}-p{number:04d}.png"
+            image.save(target, format="PNG", compress_level=1)
+            out.append(
+                PageImage(
+                    file=file,
+                    page=number,
+                    path=target,
+                    width_px=image.width,
+                    height_px=image.height,
+                    points_per_pixel=width_pt / image.width,
+                )
+            )
+    finally:
+        document.close()
+    return out
+
+
+def crop_png(
+    page_image: Path,
+    bbox: tuple[float, float, float, float],
+    points_per_pixel: float,
+    margin_pt: float = 12.0,
+) -> bytes:
+    """A PNG of the area ``bbox`` (points) of a page image, with a margin: what a reviewer is shown."""
+    from PIL import Image
+
+    with Image.open(page_image) as image:
+        x0, top, x1, bottom = (v / points_per_pixel for v in bbox)
+        margin = margin_pt / points_per_pixel
+        box = (
+            max(0, int(x0 - margin)),
+            max(0, int(top - margin)),
+            min(image.width, int(x1 + margin) + 1),
+            min(image.height, int(bottom + margin) + 1),
+        )
+        if box[2] <= box[0] or box[3] <= box[1]:
+            raise ValueError(f"{page_image.name}: box {bbox} lies outside the page")
+        buffer = io.BytesIO()
+        image.crop(box).save(buffer, format="PNG")
+        return buffer.getvalue()
+
+
+def _safe_stem(file: str) -> str:
+    stem = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in Path(file).stem)
+    return stem[:60] or "page"

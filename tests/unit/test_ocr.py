@@ -1,0 +1,139 @@
+"""OCR with Tesseract: scans read into the same structures as text PDFs, with confidences.
+
+Each test OCRs one or two single pages (about a second each on this machine); the big
+measurements are in benchmarks/bench_ocr.py.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from extractors import ocr
+from extractors.bundle import read_document
+from extractors.fields import extract_document
+from extractors.models import CommercialInvoice
+from extractors.ocr import OcrPage, OcrSettings, OcrWord, estimate_skew, ocr_pdf_file
+from extractors.ocr_normalize import review_items
+from extractors.pdf_text import read_pdf
+from tests.fixtures.scans import Degradation, degrade, render_pages
+from tests.unit.pdf_samples import PageSpec, build_pdf, documents
+
+
+def _scan(pdf: Path, target: Path, how: Degradation, turn: int = 0) -> Path:
+    (page,) = render_pages(pdf)
+    image = degrade(page, how, random.Random(1))
+    if turn:
+        image = image.rotate(turn, expand=True, fillcolor=255)
+    image.save(target, format="PNG", dpi=(300, 300))
+    return target
+
+
+MILD = Degradation(rotation_degrees=1.5, blur_radius=0.5, noise_sigma=8.0, jpeg_quality=75)
+
+
+@pytest.fixture(scope="module")
+def invoice_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("scan")
+    text = documents.invoice_labels_left(folder / "invoice.pdf")
+    return text, _scan(text, folder / "invoice-scan.png", MILD)
+
+
+@pytest.fixture(scope="module")
+def scanned_invoice(invoice_pair: tuple[Path, Path]):
+    return read_document(invoice_pair[1])
+
+
+def test_scan_reads_the_same_fields_as_the_text_version(invoice_pair, scanned_invoice) -> None:
+    text = extract_document("commercial_invoice", read_pdf(invoice_pair[0]), "invoice.pdf")
+    scan = scanned_invoice.document
+    assert isinstance(scan, CommercialInvoice) and isinstance(text, CommercialInvoice)
+    assert scanned_invoice.info.type == "commercial_invoice"
+    assert scanned_invoice.info.extraction == "ocr" and scan.extraction == "ocr"
+    for name in ("number", "date", "lc_number", "total", "currency", "incoterm", "country_of_origin"):
+        assert getattr(scan, name) is not None, name
+        assert getattr(scan, name).value == getattr(text, name).value, name
+
+
+def test_ocr_provenance_has_the_text_shape_plus_confidence(scanned_invoice) -> None:
+    page = scanned_invoice.pdf.pages[0]
+    assert isinstance(page, OcrPage) and all(isinstance(w, OcrWord) for w in page.words)
+    source = scanned_invoice.document.number.source
+    assert source.extractor == "ocr" and source.page == 1 and source.file == "invoice-scan.png"
+    assert source.ocr_confidence is not None and 0.0 < source.ocr_confidence <= 1.0
+    assert source.confidence <= 0.9 * source.ocr_confidence + 1e-9
+    x0, top, x1, bottom = source.bbox
+    assert 0 <= x0 < x1 <= page.width and 0 <= top < bottom <= page.height
+    # the invoice number sits on the left half, in the upper third, as on the text page
+    assert x1 < page.width / 2 and bottom < page.height / 3
+
+
+def test_skew_is_measured_and_corrected(scanned_invoice) -> None:
+    page = scanned_invoice.pdf.pages[0]
+    assert page.skew_degrees == pytest.approx(-1.5, abs=0.3)
+    assert page.tesseract_seconds > 0 and page.seconds >= page.tesseract_seconds
+
+
+def test_estimate_skew_on_a_level_page_is_zero(invoice_pair) -> None:
+    (page,) = render_pages(invoice_pair[0])
+    assert estimate_skew(page) == pytest.approx(0.0, abs=0.2)
+
+
+def test_low_confidence_values_need_a_human_check(scanned_invoice, monkeypatch: pytest.MonkeyPatch) -> None:
+    calm = review_items([scanned_invoice.document])
+    assert all(item.source.ocr_confidence < ocr.LOW_CONFIDENCE for item in calm)
+    monkeypatch.setattr(ocr, "LOW_CONFIDENCE", 1.01)  # every OCR value is now below the threshold
+    strict = extract_document("commercial_invoice", scanned_invoice.pdf, "invoice-scan.png", templates=False)
+    items = review_items([strict])
+    fields = {item.field for item in items}
+    assert {"number", "total", "date"} <= fields
+    assert all(item.reason.startswith("OCR confidence") and "below 1.01" in item.reason for item in items)
+
+
+def test_page_on_its_side_is_turned_upright(invoice_pair, tmp_path: Path) -> None:
+    sideways = _scan(invoice_pair[0], tmp_path / "sideways.png", MILD, turn=90)
+    result = read_document(sideways, document_type="commercial_invoice")
+    page = result.pdf.pages[0]
+    assert page.rotation in (90, 270)
+    assert result.document.number is not None and result.document.number.value == "BT-INV-2026-017"
+
+
+def test_time_limit_is_an_error_naming_file_and_page(invoice_pair) -> None:
+    result = read_document(invoice_pair[1], ocr_settings=OcrSettings(page_timeout_s=0.01, orientation=False))
+    assert result.document is None
+    (problem,) = result.problems
+    assert (problem.file, problem.page, problem.code) == ("invoice-scan.png", 1, "ocr_timeout")
+    assert "within 0.01 s" in problem.message
+
+
+def test_mixed_pdf_is_read_page_by_page(tmp_path: Path) -> None:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    stamp = build_pdf(tmp_path / "stamp.pdf", [PageSpec().text(60, 80, "PACKING LIST No. PL-4471", size=20)])
+    (rendered,) = render_pages(stamp)
+    rendered.save(tmp_path / "stamp.png")
+    mixed = tmp_path / "mixed.pdf"
+    pdf = canvas.Canvas(str(mixed), pagesize=A4)
+    pdf.setFont("Helvetica", 11)
+    pdf.drawString(60, 760, "COMMERCIAL INVOICE No. CI-2026-0042 for the goods below")
+    pdf.showPage()
+    pdf.drawImage(str(tmp_path / "stamp.png"), 0, 0, width=A4[0], height=A4[1])
+    pdf.showPage()
+    pdf.save()
+    result = ocr_pdf_file(mixed, "mixed.pdf", tmp_path)
+    first, second = result.document.pages
+    assert not isinstance(first, OcrPage) and "CI-2026-0042" in first.text
+    assert isinstance(second, OcrPage) and "PL-4471" in second.text
+    assert second.width == pytest.approx(A4[0], abs=1)
+
+
+def test_unreadable_image_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    blank = tmp_path / "blank.png"
+    Image.new("L", (800, 1000), 255).save(blank, dpi=(300, 300))
+    result = read_document(blank)
+    assert result.document is None
+    assert [(p.code, p.page) for p in result.problems] == [("unreadable", 1)]

@@ -1,0 +1,97 @@
+"""OCR noise: confusable characters, split numbers, closeness to the credit, review items."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from extractors.models import Extracted, Money, Provenance
+from extractors.ocr import OcrWord
+from extractors.ocr_normalize import (
+    closeness_hint,
+    merge_broken_numbers,
+    money_hint,
+    normalize_token,
+    review_items,
+)
+
+
+@pytest.mark.parametrize(
+    ("read", "expected"),
+    [
+        ("Cl26-179", "CI26-179"),
+        ("CI-2O26-0l7", "CI-2026-017"),
+        ("l2,5OO.OO", "12,500.00"),
+        ("lNV-12", "INV-12"),
+        ("10O", "100"),
+        # left alone: words, and letters that are really letters
+        ("Clause", "Clause"),
+        ("ISO9001", "ISO9001"),
+        ("CO2", "CO2"),
+        ("Ltd", "Ltd"),
+        ("O1", "O1"),
+        ("12,500.00", "12,500.00"),
+    ],
+)
+def test_normalize_token(read: str, expected: str) -> None:
+    assert normalize_token(read) == expected
+
+
+def _word(text: str, x0: float, x1: float, confidence: float = 0.9) -> OcrWord:
+    return OcrWord(text=text, x0=x0, top=100, x1=x1, bottom=110, page=1, confidence=confidence, raw=text)
+
+
+def test_number_split_at_its_thousands_separator_is_joined() -> None:
+    merged = merge_broken_numbers(
+        [_word("USD", 10, 30), _word("12,", 34, 50, 0.95), _word("500.00", 53, 80, 0.6)]
+    )
+    assert [w.text for w in merged] == ["USD", "12,500.00"]
+    joined = merged[1]
+    assert isinstance(joined, OcrWord)
+    assert (joined.x0, joined.x1, joined.confidence, joined.raw) == (34, 80, 0.6, "12, 500.00")
+
+
+def test_separate_columns_are_not_joined() -> None:
+    far = merge_broken_numbers([_word("12,", 34, 50), _word("500.00", 90, 120)])
+    assert [w.text for w in far] == ["12,", "500.00"]
+    not_grouped = merge_broken_numbers([_word("1,000", 10, 40), _word("250.00", 43, 70)])
+    assert [w.text for w in not_grouped] == ["1,000", "250.00"]
+
+
+def test_closeness_to_the_credit() -> None:
+    same = closeness_hint("LC-2O26-0l7", "LC-2026-017", "number (20)")
+    assert same is not None and "same as the credit's number (20)" in same
+    near = closeness_hint("LC-2026-018", "LC-2026-017", "number (20)")
+    assert near is not None and "1 character(s)" in near
+    assert closeness_hint("LC-2026-017", "LC-2026-017", "number (20)") is None
+    assert closeness_hint("XYZ-99", "LC-2026-017", "number (20)") is None
+
+
+def test_amount_hints() -> None:
+    lc = Money(amount=Decimal("12500.00"), currency="USD")
+    tenfold = money_hint(Money(amount=Decimal("1250.00"), currency="USD"), lc, "amount (32B)")
+    assert tenfold is not None and "factor 0.1" in tenfold
+    digit = money_hint(Money(amount=Decimal("12800.00"), currency="USD"), lc, "amount (32B)")
+    assert digit is not None and "one digit" in digit
+    assert money_hint(Money(amount=Decimal("9000.00"), currency="USD"), lc, "amount (32B)") is None
+    assert money_hint(Money(amount=Decimal("1250.00"), currency="EUR"), lc, "amount (32B)") is None
+
+
+def test_review_items_walk_nested_fields() -> None:
+    from extractors.models import BillOfLading
+
+    flagged = Provenance(
+        file="b.png", page=1, extractor="ocr", needs_review=True, review_reason="OCR confidence 0.41"
+    )
+    fine = Provenance(file="b.png", page=1, extractor="ocr")
+    bl = BillOfLading(
+        file="b.png",
+        extraction="ocr",
+        vessel=Extracted[str](value="MSC ANNA", source=fine),
+        clauses=[Extracted[str](value="OK", source=fine), Extracted[str](value="DAMAGED", source=flagged)],
+    )
+    items = review_items([bl])
+    assert [(i.document_type, i.field, i.value, i.reason) for i in items] == [
+        ("bill_of_lading", "clauses[1]", "DAMAGED", "OCR confidence 0.41")
+    ]

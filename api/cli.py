@@ -91,16 +91,17 @@ def check(bundle: Path, as_json: bool, presented_on: dt.date | None, rule_paths:
 
 def register_commands() -> None:
     """Commands that live in their own modules, next to the code they drive."""
+    from api.cli_extract import COMMANDS as EXTRACT_COMMANDS
+    from api.cli_ledger import COMMANDS as LEDGER_COMMANDS
+    from api.cli_reports import COMMANDS as REPORT_COMMANDS
     from api.cli_rules import rules
     from api.cli_screen import sanctions, screen
-    from api.cli_extract import COMMANDS as EXTRACT_COMMANDS
-    from api.cli_reports import COMMANDS as REPORT_COMMANDS
     from api.cli_service import COMMANDS as SERVICE_COMMANDS
 
     main.add_command(rules)
     main.add_command(screen)
     main.add_command(sanctions)
-    for command in [*EXTRACT_COMMANDS, *SERVICE_COMMANDS, *REPORT_COMMANDS]:
+    for command in [*EXTRACT_COMMANDS, *SERVICE_COMMANDS, *REPORT_COMMANDS, *LEDGER_COMMANDS]:
         main.add_command(command)
 
 

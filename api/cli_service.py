@@ -79,10 +79,19 @@ def worker(poll: float, once: bool) -> None:
             done += 1
         click.echo(f"{done} job(s) processed")
         return
+    from api.routes.lifecycle import ledger_service
+
+    # workers also send the outbox's owed ledger writes, so outcomes reach the ledger even when
+    # no API process is running
+    ledger = ledger_service(ctx)
+    ledger.start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    worker_loop(ctx, stop, poll)
+    try:
+        worker_loop(ctx, stop, poll)
+    finally:
+        ledger.stop()
 
 
 @click.group("audit")

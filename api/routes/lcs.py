@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from sqlalchemy import select
@@ -12,8 +12,10 @@ from api import audit
 from api.auth.deps import CurrentPrincipal, Service
 from api.db.models import LetterOfCredit, Organisation
 from api.errors import ApiError
+from api.routes import lifecycle
 from api.routes.common import MAX_PAGE, get_lc, lc_visible_to, paginate
 from api.schemas import LcAmend, LcCreate, LcOut, Page
+from fabric.ledger import LedgerRejected, LedgerUnavailable
 
 router = APIRouter(prefix="/lcs", tags=["letters of credit"])
 
@@ -70,9 +72,26 @@ def create_lc(body: LcCreate, principal: CurrentPrincipal, ctx: Service) -> LcOu
             session.flush()
         except IntegrityError:
             raise ApiError(409, "duplicate_lc_number", f"a credit numbered {body.lc_number} already exists") from None
+        _on_ledger(ctx, session, principal, lc, "create", {"terms_hash": lifecycle.lc_terms_hash(lc)})
+        if principal.organization_type == "bank":
+            _on_ledger(ctx, session, principal, lc, "issue", {})
         audit.record(session, entity_type="letter_of_credit", entity_id=lc.id, action="create",
                      actor=principal.actor, user_id=principal.user_id, organization_id=org, new=snapshot(lc))
         return to_out(lc)
+
+
+def _on_ledger(ctx: Any, session: Any, principal: Any, lc: LetterOfCredit, action: str, args: dict[str, str]) -> None:
+    """The lifecycle step on the ledger, in this transaction (embedded ledger); the credit's
+    status becomes the ledger's state, a forbidden step is a 409 with the lifecycle's text."""
+    svc = lifecycle.ledger_service(ctx)
+    try:
+        if action != "create":
+            lifecycle.ensure_lc_on_ledger(session, svc.ledger, lc)
+        receipt = svc.ledger.submit(lifecycle.msp_of(principal), "lc", lc.id, action, args,
+                                    session=lifecycle.local_session(svc.ledger, session))
+    except (LedgerRejected, LedgerUnavailable) as exc:
+        raise lifecycle.ledger_error(exc) from None
+    lc.status, lc.blockchain_tx_id = receipt.state, receipt.tx_id
 
 
 @router.get("", response_model=Page[LcOut], summary="Credits your organisation is party to")
@@ -120,7 +139,7 @@ def amend(lc_id: str, body: LcAmend, principal: CurrentPrincipal, ctx: Service) 
         if body.terms is not None:
             lc.terms = body.terms
         lc.amendment_number += 1
-        lc.status = "amended"
+        _on_ledger(ctx, session, principal, lc, "amend", {"terms_hash": lifecycle.lc_terms_hash(lc)})
         old, new = audit.changes(before, snapshot(lc))
         new["reason"] = body.reason
         audit.record(session, entity_type="letter_of_credit", entity_id=lc.id, action="amend",

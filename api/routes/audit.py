@@ -20,7 +20,7 @@ router = APIRouter(prefix="/audit", tags=["audit"])
 def entries(
     principal: CurrentPrincipal,
     ctx: Service,
-    cursor: Annotated[int | None, Query(ge=0, description="seq of the last entry seen")] = None,
+    cursor: Annotated[int | None, Query(ge=0, le=2**63 - 1, description="seq of the last entry seen")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
 ) -> Page[dict[str, Any]]:
     principal.require("audit:view")

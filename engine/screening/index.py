@@ -24,6 +24,7 @@ from engine.screening.normalize import NormalizedName, normalize_name, phonetic_
 
 MIN_DELETION_LENGTH = 5
 MIN_PHONETIC_KEY = 3
+NEIGHBOUR_CACHE_SIZE = 100_000  # query tokens whose typo neighbours are kept
 FUZZY_CREDIT = 1.0  # a typo/phonetic neighbour may score as high as the exact token: credit is an upper bound
 
 
@@ -93,6 +94,24 @@ class ScreeningIndex:
         self.name_weights: list[tuple[float, ...]] = [tuple(self.idf_of[t] for t in n.norm.tokens) for n in self.names]
         self.name_weight_sums: list[float] = [sum(w) for w in self.name_weights]
         self.name_compacts: list[tuple[str, str]] = [(n.norm.compact, n.norm.compact_sorted) for n in self.names]
+        self.name_tokens: list[tuple[str, ...]] = [n.norm.tokens for n in self.names]
+        self.name_lengths: list[int] = [len(tokens) for tokens in self.name_tokens]
+        self.name_keys: list[tuple[str, ...]] = [tuple(phonetic_key(t) for t in n.norm.tokens) for n in self.names]
+        # phonetic key -> the listed tokens that have it (the matcher's sound-alike lookup)
+        by_key: dict[str, set[str]] = defaultdict(set)
+        for tokens, keys in zip(self.name_tokens, self.name_keys, strict=True):
+            for token, key in zip(tokens, keys, strict=True):
+                if len(key) >= 2:
+                    by_key[key].add(token)
+        self.tokens_by_key: dict[str, frozenset[str]] = {key: frozenset(found) for key, found in by_key.items()}
+        # what the matcher's quick pass reads per candidate, in one tuple
+        self.quick_data: list[tuple[tuple[str, ...], tuple[float, ...], float, str, str, bool]] = [
+            (n.norm.tokens, self.name_weights[p], self.name_weight_sums[p], *self.name_compacts[p],
+             n.name.strength == "weak")
+            for p, n in enumerate(self.names)]
+        self._neighbour_cache: dict[str, frozenset[str]] = {}
+        self.name_entity: list[int] = [n.entity for n in self.names]
+        self.name_individual: list[bool] = [self.entities[n.entity].type == "individual" for n in self.names]
 
     def _add_name(self, indexed: IndexedName) -> None:
         position = len(self.names)
@@ -123,15 +142,25 @@ class ScreeningIndex:
 
     # ------------------------------------------------------------------ blocking
 
-    def neighbours(self, token: str) -> set[str]:
-        """Vocabulary tokens one edit (deletion, insertion, substitution) away from ``token``."""
+    def neighbours(self, token: str) -> frozenset[str]:
+        """Vocabulary tokens one edit (deletion, insertion, substitution) away from ``token``
+        (memoised: query tokens recur, and the deletion variants are the costly part)."""
+        found = self._neighbour_cache.get(token)
+        if found is None:
+            if len(self._neighbour_cache) > NEIGHBOUR_CACHE_SIZE:
+                self._neighbour_cache.clear()
+            found = self._neighbour_cache[token] = frozenset(self._neighbours(token))
+        return found
+
+    def _neighbours(self, token: str) -> set[str]:
         if len(token) < MIN_DELETION_LENGTH - 1 or not token.isalpha():
             return set()
         found: set[str] = set()
-        for variant in (token, *deletions(token)):
+        variants = deletions(token)
+        for variant in (token, *variants):
             found |= self.deleted.get(variant, set())
         # a letter too many in the query: one of its deletions is the listed spelling
-        found |= {v for v in deletions(token) if len(v) >= MIN_DELETION_LENGTH and v in self.tokens}
+        found |= {v for v in variants if len(v) >= MIN_DELETION_LENGTH and v in self.tokens}
         found.discard(token)
         return found
 
@@ -139,17 +168,14 @@ class ScreeningIndex:
         """Positions of the listed names most worth scoring for ``query``, best first: at most
         ``limit``, and only those whose credit reaches ``min_share`` of the query's total weight
         (credit is an upper bound of the weight a name can match)."""
-        credit: dict[int, float] = defaultdict(float)
+        credit: dict[int, float] = {}
         keyed = sorted(set(query.tokens), key=lambda t: len(self.tokens.get(t, ())))
         rare_seen = False
         for token in keyed:
             weight = self.idf(token)
-            per_name: dict[int, float] = {}
             exact = self.tokens.get(token, [])
             if len(exact) > self.common_df and rare_seen:
                 continue
-            for position in exact:
-                per_name[position] = weight
             fuzzy: list[int] = []
             for neighbour in self.neighbours(token):
                 fuzzy.extend(self.tokens[neighbour])
@@ -159,20 +185,30 @@ class ScreeningIndex:
                 if len(phonetic) <= self.common_df:
                     fuzzy.extend(phonetic)
             fuzzy.extend(self.joined.get(token, []))
-            for position in fuzzy:
-                if position not in per_name:
-                    per_name[position] = weight * FUZZY_CREDIT
-            for position, value in per_name.items():
-                credit[position] += value
+            # a listed name credited once per query token: the exact weight where it holds the
+            # token, the fuzzy credit where it holds only a neighbour
+            per_name = dict.fromkeys(fuzzy, weight * FUZZY_CREDIT)
+            per_name.update(dict.fromkeys(exact, weight))
+            # names credited before get the sum (in token order, as one running total would);
+            # the set intersection runs in C, the loop only over names sharing query tokens
+            for position in per_name.keys() & credit.keys():
+                per_name[position] = credit[position] + per_name[position]
+            credit.update(per_name)
             if exact or fuzzy:
                 rare_seen = rare_seen or len(exact) <= self.common_df
         for first, second in pairwise(query.tokens):
             for position in self.tokens.get(first + second, []):
-                credit[position] += self.idf(first + second)
+                credit[position] = credit.get(position, 0.0) + self.idf(first + second)
         floor = min_share * sum(self.idf(t) for t in query.tokens)
+        if len(credit) > limit:
+            # only names credited at least as much as the limit-th best can be among the first
+            # `limit` (ties at that credit are all kept, then ordered below)
+            cut = sorted(credit.values(), reverse=True)[limit - 1] if limit > 0 else math.inf
+            floor = max(floor, cut)
         # among equal credit, shorter names first: they leave less of the listed name unmatched
-        names = self.names
-        ranked = sorted(((-v, len(names[p].norm.tokens), p) for p, v in credit.items() if v >= floor))
+        lengths = self.name_lengths
+        ranked = [(-v, lengths[p], p) for p, v in credit.items() if v >= floor]
+        ranked.sort()
         return [position for _, _, position in ranked[:limit]]
 
     def by_identifier(self, kind: str, value: str) -> list[int]:

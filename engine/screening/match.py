@@ -12,6 +12,13 @@ both sides, so a short query does not strongly match a long name that merely con
 ("ACME" vs "ACME Trading Holdings International Ltd") and a common word does not carry a
 match ("11420 CORP" vs every "... CORP"). An equal identifier (IMO, MMSI, BIC, LEI, ...) is
 decisive on its own.
+
+Speed: ``screen`` scores every candidate in a quick pass first (``_quick_score``: the arithmetic
+of ``name_tokens`` and ``name_compact``, on weights the index precomputes and token similarities
+memoised per screener, without building explanations), and explains only the entries that can
+reach the threshold. The quick pass must give the explained scores exactly (tests hold it to
+that; benchmarks/bench_screening.py measures it). A screener may be shared by threads: its
+memo tables are only ever extended with finished values.
 """
 
 from __future__ import annotations
@@ -19,12 +26,13 @@ from __future__ import annotations
 import gc
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import Any
 
 from rapidfuzz.distance import OSA
 from rapidfuzz.fuzz import ratio
+from rapidfuzz.process import extract
 
 from engine.screening.index import IndexedName, ScreeningIndex, identifier_key
 from engine.screening.model import QUERY_TYPES, ListEntity, ListVersion
@@ -62,8 +70,17 @@ class MatchConfig:
     country_bonus: float = 0.03
     country_penalty: float = 0.05
 
+    def __post_init__(self) -> None:
+        # token_similarity's memo is keyed by the config too: hash it once, not on every call
+        object.__setattr__(self, "_hash", hash(tuple(getattr(self, f.name) for f in fields(self))))
+
+    def __hash__(self) -> int:
+        return self._hash  # type: ignore[attr-defined, no-any-return]
+
 
 DEFAULT_CONFIG = MatchConfig()
+BOUND_MARGIN = 1e-9  # upper bounds are compared with this much room for rounding
+SIMILARITY_CACHE_SIZE = 50_000  # query tokens whose similarities to listed tokens a screener keeps
 
 # ----------------------------------------------------------------------------- results
 
@@ -155,6 +172,29 @@ def token_similarity(query: str, candidate: str, config: MatchConfig) -> tuple[f
         if len(key) >= 2 and key == phonetic_key(candidate):
             score, how = config.phonetic_credit, "phonetic"
     return score, how
+
+
+def similarity_value(query: str, candidate: str, query_key: str, candidate_key: str, config: MatchConfig,
+                     osa: float | None = None) -> float:
+    """``token_similarity``'s score alone, for the quick pass over candidates: the same steps
+    and arithmetic, with the phonetic keys passed in (the index computes them once per listed
+    token) and nothing hashed per call. ``osa``: the OSA similarity when already computed
+    (0.0 for one below the typo floor). A test holds the two to the same values."""
+    if query == candidate:
+        return 1.0
+    if not query.isalpha() or not candidate.isalpha():
+        return 0.0
+    if len(query) == 1 or len(candidate) == 1:
+        return config.initial_credit if query[0] == candidate[0] else 0.0
+    score = 0.0
+    if len(query) >= 4 and len(candidate) >= 4:
+        # with a cutoff rapidfuzz gives up early (and returns 0) below the typo floor
+        similarity = OSA.normalized_similarity(query, candidate, score_cutoff=config.typo_floor) if osa is None else osa
+        if similarity >= config.typo_floor:
+            score = similarity - config.typo_cost - (config.typo_cost * 2 if query[0] != candidate[0] else 0.0)
+    if score < config.phonetic_credit and len(query_key) >= 2 and query_key == candidate_key:
+        score = config.phonetic_credit
+    return score
 
 
 def name_tokens(query: NormalizedName, candidate: NormalizedName, index: ScreeningIndex, *,
@@ -292,6 +332,21 @@ def _identifiers(identifiers: Mapping[str, str] | Iterable[str] | None) -> list[
     return out
 
 
+@dataclass(slots=True)
+class _QuickQuery:
+    """What the quick pass needs of one query, computed once per query."""
+
+    tokens: tuple[str, ...]
+    keys: list[str]  # phonetic keys of the tokens
+    known: list[float | None]  # rarity weight of each token the lists hold, None for unknown ones
+    rows: list[dict[str, float]]  # per token: memoised similarity to listed tokens
+    alike: list[dict[str, float]]  # per token: the part of its row above 0
+    columns: dict[str, list[tuple[float, int]]]  # listed token -> (-similarity, query token) alike to it
+    best: dict[str, float]  # listed token -> its best similarity to a query token
+    compact: str
+    compact_sorted: str
+
+
 class Screener:
     """Screens names against the active list versions of a store (or the bundled sample).
 
@@ -304,7 +359,7 @@ class Screener:
         if lists is None:
             lists = (store or ListStore()).active_lists()
         self.index = ScreeningIndex(lists)
-        self._similar: dict[str, dict[str, float]] = {}
+        self._similar: dict[str, tuple[dict[str, float], dict[str, float]]] = {}
         # The index is millions of long-lived objects: without this, a full cyclic collection
         # walks them all and stalls a query for ~0.5-1 s (measured in bench_screening.py).
         gc.collect()
@@ -332,72 +387,153 @@ class Screener:
             features.append(weak_alias(listed))
         return score, features
 
-    def _similarity_rows(self, query: NormalizedName) -> list[dict[str, float]]:
-        """Per query token, its memoised token_similarity scores against listed tokens (kept
-        per screener: the lru_cache key of token_similarity hashes the config on every call)."""
+    def _similarity_rows(self, query: NormalizedName) -> tuple[list[dict[str, float]], list[dict[str, float]]]:
+        """Per query token, its memoised similarities to the listed tokens seen so far, and the
+        part of them above 0 (kept per screener, across queries: tokens recur)."""
         rows = []
+        alike = []
         for token in query.tokens:
-            row = self._similar.get(token)
-            if row is None:
-                if len(self._similar) > 50_000:
+            found = self._similar.get(token)
+            if found is None:
+                if len(self._similar) > SIMILARITY_CACHE_SIZE:
                     self._similar.clear()
-                row = self._similar[token] = {}
-            rows.append(row)
-        return rows
+                found = self._similar[token] = ({}, {})
+            rows.append(found[0])
+            alike.append(found[1])
+        return rows, alike
 
-    def _quick_score(self, query: NormalizedName, query_known: list[float | None], rows: list[dict[str, float]],
-                     position: int, side: float) -> float:
+    def _quick_score(self, query: _QuickQuery, position: int, side: float, reachable: float | None = None) -> float:
         """The score ``_score_name`` gives, computed without building explanations: the same
-        token alignment, weights and compact-form rule, on the index's precomputed weights."""
-        index = self.index
-        listed = index.names[position]
-        candidate_tokens = listed.norm.tokens
+        token alignment, weights and compact-form rule, on the index's precomputed weights.
+        ``_fill_rows`` must have seen ``position`` (it fills ``query.columns``).
+
+        With ``reachable``: a name that provably cannot score that much gets -1.0 instead of its
+        score. The proof is an upper bound: every query token matched fully, every listed token
+        as well as its best-matching query token allows, and no compact form close enough."""
+        tokens, weights, weight_sum, compact, compact_sorted, weak = self.index.quick_data[position]
+        columns = query.columns
         config = self.config
+        if reachable is not None and config.weak_alias_factor <= 1.0:
+            best_of = query.best
+            listed_best = 0.0
+            for ci, c in enumerate(tokens):
+                best = best_of.get(c)
+                if best is not None:
+                    listed_best += best * weights[ci]
+            bound = side + (1 - side) * (listed_best / weight_sum if weight_sum else 0.0)
+            if bound + BOUND_MARGIN < reachable:
+                # only the compact form could still get there: at least reachable / discount
+                cutoff = max(config.compact_floor, reachable / config.compact_discount) * 100 - BOUND_MARGIN
+                if cutoff > 100 or not (ratio(query.compact, compact, score_cutoff=cutoff)
+                                        or ratio(query.compact_sorted, compact_sorted, score_cutoff=cutoff)):
+                    return -1.0
+        # (-similarity, query token, listed token) for every pair that is alike at all; sorted,
+        # this is the order the explained path aligns them in (best first, then written order)
         pairs = []
-        for qi, row in enumerate(rows):
-            q = query.tokens[qi]
-            for ci, c in enumerate(candidate_tokens):
-                value = row.get(c)
-                if value is None:
-                    value = row[c] = token_similarity(q, c, config)[0]
-                if value > 0:
-                    pairs.append((value, qi, ci))
-        if len(pairs) > 1:
-            pairs.sort(key=lambda p: p[0], reverse=True)
-        used_q: dict[int, tuple[float, int]] = {}
-        used_c: set[int] = set()
-        for value, qi, ci in pairs:
-            if qi not in used_q and ci not in used_c:
-                used_q[qi] = (value, ci)
-                used_c.add(ci)
-        candidate_weights = index.name_weights[position]
+        for ci, c in enumerate(tokens):
+            column = columns.get(c)
+            if column is not None:
+                for negated, qi in column:
+                    pairs.append((negated, qi, ci))
+        # per query token, the (similarity, listed token) it is aligned with, greedily best first
+        aligned: list[tuple[float, int] | None] = [None] * len(query.known)
+        if len(pairs) == 1:
+            negated, qi, ci = pairs[0]
+            aligned[qi] = (-negated, ci)
+        elif pairs:
+            pairs.sort()
+            used_c = 0  # bit ci set: listed token ci is taken
+            for negated, qi, ci in pairs:
+                if aligned[qi] is None and not used_c >> ci & 1:
+                    aligned[qi] = (-negated, ci)
+                    used_c |= 1 << ci
+        max_idf = self.index.max_idf
         query_total = 0.0
         matched_q = matched_c = 0.0
-        for qi, known in enumerate(query_known):
-            found = used_q.get(qi)
+        for qi, known in enumerate(query.known):
+            found = aligned[qi]
             if known is not None:
                 weight = known
             elif found is not None:
-                weight = candidate_weights[found[1]]
+                weight = weights[found[1]]
             else:
-                weight = index.max_idf
+                weight = max_idf
             query_total += weight
             if found is not None:
                 matched_q += found[0] * weight
-                matched_c += found[0] * candidate_weights[found[1]]
+                matched_c += found[0] * weights[found[1]]
         query_cover = matched_q / query_total if query_total else 0.0
-        candidate_total = index.name_weight_sums[position]
-        candidate_cover = matched_c / candidate_total if candidate_total else 0.0
+        candidate_cover = matched_c / weight_sum if weight_sum else 0.0
         score = side * query_cover + (1 - side) * candidate_cover
-        compact, compact_sorted = index.name_compacts[position]
         cutoff = max(config.compact_floor, score / config.compact_discount) * 100
-        best = max(ratio(query.compact, compact, score_cutoff=cutoff),
-                   ratio(query.compact_sorted, compact_sorted, score_cutoff=cutoff)) / 100
-        if best >= config.compact_floor and best * config.compact_discount > score:
-            score = best * config.compact_discount
-        if listed.name.strength == "weak":
+        if cutoff <= 100:  # above 100 no compact form can beat the token score
+            best = max(ratio(query.compact, compact, score_cutoff=cutoff),
+                       ratio(query.compact_sorted, compact_sorted, score_cutoff=cutoff)) / 100
+            if best >= config.compact_floor and best * config.compact_discount > score:
+                score = best * config.compact_discount
+        if weak:
             score *= config.weak_alias_factor
         return score
+
+    def _fill_rows(self, query: _QuickQuery, positions: list[int]) -> None:
+        """Work out at once the token similarities the quick pass over ``positions`` needs:
+        the similarity rows (memoised across queries) gain what they have not seen yet; then,
+        per listed token, the query tokens alike to it (``query.columns``).
+
+        Most listed tokens are alike to a query token in nothing, and are set to 0 in bulk. The
+        others are found without comparing every pair one by one (a call per pair costs more in
+        the calling than in the comparing): the typo-close ones by one rapidfuzz call over them
+        all, the sound-alike ones by their phonetic key, the equal one and the initial by lookup.
+        Only those go through ``similarity_value``."""
+        index = self.index
+        name_tokens, name_keys = index.name_tokens, index.name_keys
+        listed: dict[str, str] = {}  # token -> phonetic key
+        for position in positions:
+            listed.update(zip(name_tokens[position], name_keys[position], strict=True))
+        config = self.config
+        for qi, row in enumerate(query.rows):
+            missing = listed.keys() - row.keys()
+            if not missing:
+                continue
+            q = query.tokens[qi]
+            q_key = query.keys[qi]
+            close: dict[str, float] = {}
+            if len(q) >= 4 and q.isalpha():
+                close = {choice: score for choice, score, _ in extract(
+                    q, list(missing), scorer=OSA.normalized_similarity, score_cutoff=config.typo_floor, limit=None)}
+            if len(q) == 1:
+                maybe = missing  # an initial is alike to every token it begins
+            else:
+                maybe = missing & {q, q[0], *close}  # equal, a one-letter initial of it, typo-close
+                if len(q_key) >= 2:
+                    maybe |= missing & index.tokens_by_key.get(q_key, frozenset())
+            computed = dict.fromkeys(missing, 0.0)  # not equal, no typo, no initial, not alike in sound
+            found = {}
+            for token in maybe:
+                value = computed[token] = similarity_value(q, token, q_key, listed[token], config,
+                                                           osa=close.get(token, 0.0))
+                if value > 0:
+                    found[token] = value
+            # The rows are shared by every query (and thread) using this screener: publish each
+            # in one step, the alike part first, so a token seen in a row is never missing from
+            # its alike part.
+            query.alike[qi].update(found)
+            row.update(computed)
+        # per listed token, the query tokens alike to it, in query order; read from the (short)
+        # rows of alike tokens rather than looking up every pair
+        columns = query.columns
+        best = query.best
+        for qi, alike in enumerate(query.alike):
+            for token, value in list(alike.items()):  # a copy: another thread may be adding to it
+                if token in listed:
+                    column = columns.get(token)
+                    if column is None:
+                        columns[token] = [(-value, qi)]
+                        best[token] = value
+                    else:
+                        column.append((-value, qi))
+                        if value > best[token]:
+                            best[token] = value
 
     def _finish(self, entity: ListEntity, score: float, features: list[Feature], query_type: str | None,
                 countries: list[str], identifiers: list[tuple[str, str]]) -> float:
@@ -434,19 +570,30 @@ class Screener:
             # a name matching less than this share of the query's weight cannot reach the threshold
             min_share = max(0.0, (threshold - config.blocking_slack - (1 - side)) / side)
             index = self.index
-            query_known = [index.idf_of.get(t) for t in query.tokens]
-            rows = self._similarity_rows(query)
+            rows, alike = self._similarity_rows(query)
+            quick_query = _QuickQuery(
+                tokens=query.tokens, keys=[phonetic_key(t) for t in query.tokens],
+                known=[index.idf_of.get(t) for t in query.tokens], rows=rows, alike=alike,
+                columns={}, best={}, compact=query.compact, compact_sorted=query.compact_sorted)
             # Scores first (cheap), explanations only for the entries that can reach the threshold.
             quick: dict[int, tuple[float, int]] = {}
-            for position in index.candidates(query, config.candidates, min_share):
-                listed = index.names[position]
-                person = (query_type or index.entities[listed.entity].type) == "individual"
-                score = self._quick_score(query, query_known, rows, position,
-                                          config.person_query_side if person else config.entity_query_side)
-                previous = quick.get(listed.entity)
-                if previous is None or score > previous[0]:
-                    quick[listed.entity] = (score, position)
+            name_entity = index.name_entity
+            if query_type is None:
+                sides = [config.person_query_side if individual else config.entity_query_side
+                         for individual in (False, True)]
+            else:
+                sides = [side, side]
+            positions = index.candidates(query, config.candidates, min_share)
+            self._fill_rows(quick_query, positions)
             reachable = threshold - (config.country_bonus if country_list else 0.0) - 1e-9
+            # with identifiers every entry found is explained, so every score must be exact
+            prune_below = None if query_ids else reachable
+            for position in positions:
+                entity_position = name_entity[position]
+                score = self._quick_score(quick_query, position, sides[index.name_individual[position]], prune_below)
+                previous = quick.get(entity_position)
+                if previous is None or score > previous[0]:
+                    quick[entity_position] = (score, position)
             for entity_position, (score, position) in quick.items():
                 if score < reachable and not query_ids:
                     continue

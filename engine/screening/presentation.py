@@ -320,6 +320,19 @@ def _bics(text: str) -> list[str]:
     return found
 
 
+def _written_as_bic(text: str, bic: str) -> bool:
+    """Whether a BIC-shaped word is written as a BIC, not as a word of the name: alone on its
+    line (option A of a bank field), in parentheses, or with a digit. Eight- and eleven-letter
+    words (MERIDIAN, DEUTSCHE, NATIONAL) are BIC-shaped too; they stay in the name screened,
+    and are still looked up as BICs, which costs nothing when they are not one."""
+    if any(ch.isdigit() for ch in bic):
+        return True
+    upper = text.upper()
+    if re.search(rf"\(\s*{bic}\s*\)", upper):
+        return True
+    return any(line.strip().strip(".,:;/") == bic for line in upper.splitlines())
+
+
 def _party_name(raw: str) -> str:
     """The party named in a field: "TO ORDER OF XYZ BANK" -> "XYZ BANK"; a role word -> ""."""
     text = _TO_ORDER.sub("", raw.strip())
@@ -347,8 +360,10 @@ def _text_target(role: str, document: str, field_name: str, path: str, value: Ex
     source = value.source if isinstance(value, Extracted) else Provenance(file=file, raw=text, extractor="mt700")
     identifiers = [] if type == "vessel" else [f"BIC {b}" for b in _bics(text)]
     name = text
-    for bic in _bics(text):
-        name = re.sub(rf"\b{bic}\b", " ", name, flags=re.IGNORECASE)
+    if type != "vessel":
+        for bic in _bics(text):
+            if _written_as_bic(text, bic):
+                name = re.sub(rf"\(\s*{bic}\s*\)|\b{bic}\b", " ", name, flags=re.IGNORECASE)
     name = re.sub(r"\b(?:BY\s+)?(?:NEGOTIATION|PAYMENT|ACCEPTANCE|DEF(?:ERRED)?\s+PAYMENT|MIXED\s+PYMT)\b", " ",
                   name, flags=re.IGNORECASE)
     name = " ".join(name.split())

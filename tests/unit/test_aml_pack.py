@@ -128,3 +128,22 @@ def test_bad_threshold_and_bad_data_file_stop_the_pack(tmp_path: Path) -> None:
     (pack / "data" / "vague_goods.yaml").unlink()
     with pytest.raises(PackError, match=r"vague_goods\.yaml:1: missing data file"):
         load_packs([pack])
+
+
+def test_bic_shaped_words_stay_in_the_names_screened() -> None:
+    from engine.screening.presentation import targets_of
+    from extractors.models import Extracted
+    from tests.unit.aml_fixtures import mt
+
+    # MERIDIAN and DEUTSCHE have the shape of a BIC (4+2+2 letters): they are words of the name
+    vessel = next(t for t in targets_of(presentation(vessel="MV PACIFIC MERIDIAN IMO 9354521")) if t.role == "vessel")
+    assert vessel.name == "MV PACIFIC MERIDIAN IMO 9354521" and vessel.identifiers == []
+    lc_with_bank = presentation()
+    lc_with_bank.lc.available_with = Extracted(value="DEUTSCHE BANK AG\nDEUTDEFF", source=mt(30))
+    lc_with_bank.lc.reimbursing_bank = Extracted(value="NATIONAL TRADE BANK (NTBKAEAD)", source=mt(32))
+    by_role = {t.role: t for t in targets_of(lc_with_bank)}
+    available = by_role["available_with_bank"]
+    assert available.name == "DEUTSCHE BANK AG"  # the BIC on its own line is not part of the name
+    assert "BIC DEUTDEFF" in available.identifiers
+    reimbursing = by_role["reimbursing_bank"]
+    assert reimbursing.name == "NATIONAL TRADE BANK" and "BIC NTBKAEAD" in reimbursing.identifiers

@@ -82,6 +82,53 @@ def test_un_consolidated_xml(shared_data: Path) -> None:
     assert any(n.kind == "original_script" for e in parsed.entities for n in e.names)
 
 
+def test_un_alias_fields_with_several_spellings_become_separate_aliases(shared_data: Path) -> None:
+    parsed = parse_files([sanctions(shared_data) / "un/UN_consolidated.xml"])
+    aliases = [n for e in parsed.entities for n in e.names if n.kind != "primary"]
+    # 2,752 ALIAS_NAME elements; 27 of them hold several spellings, which give 79 more names
+    assert sum(1 for n in aliases if n.kind == "aka") == 2831
+    assert sum(1 for n in aliases if n.kind == "original_script") == 379  # 378 fields + one "(original script)" note
+    assert not [n.full for e in parsed.entities for n in e.names if ";" in n.full]
+    soleimani = by_id(parsed, "UN:IRi.039")
+    assert [(n.full, n.strength) for n in soleimani.names[1:]] == [
+        ("Qasim Soleimani", "strong"), ("Qasem Sulaimani", "strong"), ("Qasim Sulaimani", "strong"),
+        ("Qasim Sulaymani", "strong"), ("Qasem Sulaymani", "strong"), ("Kasim Soleimani", "strong"),
+        ("Kasim Sulaimani", "strong"), ("Kasim Sulaymani", "strong"),
+        ("Haj Qasem", "weak"), ("Haji Qassem", "weak"), ("Sardar Soleimani", "weak")]
+    # "X; Y b) Z; ..." is an enumeration: "b)" separates like ";"
+    sabet = by_id(parsed, "UN:IRi.034")
+    assert [n.full for n in sabet.names[1:]] == ["Mohammed Sabet", "Mohammad Sabet", "M. Javad Kareemi Sabet",
+                                                 "M. Jawad Kareemi Sabet", "M. Jawad Karimi Sabet"]
+    # an original-script alias with its transliterations in parentheses
+    nusra = {(n.full, n.kind) for n in by_id(parsed, "UN:QDe.137").names}
+    assert {("Hay’at Tahrir al-Sham (HTS)", "aka"), ("هيئة تحرير الشام", "original_script"),
+            ("Hayat Tahrir al-Sham", "aka"), ("جبهة النصرة", "aka"), ("Al-Nusra Front", "aka")} <= nusra
+    # two names in the name field: the first stays primary
+    lakes = by_id(parsed, "UN:CDe.003")
+    assert lakes.primary_name == "COMPAGNIE AERIENNE DES GRANDS LACS (CAGL)"
+    assert "GREAT LAKES BUSINESS COMPANY (GLBC)" in {n.full for n in lakes.names if n.kind == "aka"}
+
+
+def test_un_alias_split_keeps_single_names_and_survives_unbalanced_parentheses() -> None:
+    from engine.screening.importers.un_xml import split_alias
+
+    assert split_alias("Jin Tiesan (金铁三)") == [("Jin Tiesan (金铁三)", False)]
+    assert split_alias("Lom-ali Butayev (Butaev)") == [("Lom-ali Butayev (Butaev)", False)]
+    assert split_alias("Abu Ali; Abu Ali ; Abou Ali") == [("Abu Ali", False), ("Abou Ali", False)]
+    assert split_alias("A Name; B (Name; C") == [("A Name", False), ("B Name", False), ("C", False)]
+
+
+def test_a_split_un_spelling_is_found_as_an_alias(shared_data: Path) -> None:
+    from engine.screening import Screener
+    from engine.screening.store import _version_of
+
+    parsed = parse_files([sanctions(shared_data) / "un/UN_consolidated.xml"])
+    screener = Screener(lists=[(_version_of(parsed), parsed.entities)])
+    matches = screener.screen("Qasem Sulaymani", type="person")
+    assert matches and matches[0].id == "UN:IRi.039"
+    assert matches[0].matched_name == "Qasem Sulaymani" and matches[0].score >= 0.99
+
+
 def test_bis_denied_persons(shared_data: Path) -> None:
     parsed = parse_files([sanctions(shared_data) / "us_bis/dpl.txt"])
     assert parsed.counts()["entities"] == 581

@@ -12,13 +12,18 @@ from engine.screening.normalize import NameError_, normalize_name
 
 
 @pytest.fixture(scope="module")
-def real(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Screener:
+def real_store(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> ListStore:
     store = ListStore(tmp_path_factory.mktemp("lists"))
     folder = shared_data / "sanctions"
     store.import_files([folder / "ofac/sdn_2024-05-03/sdn.csv"])
     store.import_files(sorted((folder / "ofac/consolidated_non_sdn_2025-12-19").glob("*.csv")))
     store.import_files([folder / "un/UN_consolidated.xml"])
-    return Screener(store)
+    return store
+
+
+@pytest.fixture(scope="module")
+def real(real_store: ListStore) -> Screener:
+    return Screener(real_store)
 
 
 @pytest.fixture(scope="module")
@@ -142,3 +147,48 @@ def test_bad_names_are_refused_with_a_reason(sample: Screener, name: str, messag
 def test_unknown_type_is_refused(sample: Screener) -> None:
     with pytest.raises(NameError_, match="unknown type 'ship'"):
         sample.screen("NORTHERN STAR", type="ship")
+
+
+def test_quick_pass_similarity_equals_the_explained_one(real: Screener) -> None:
+    """The quick pass (similarity_value, and its shortcut for pairs alike in nothing) must give
+    what the explained path's token_similarity gives, or the two paths would rank differently."""
+    from engine.screening.match import DEFAULT_CONFIG, similarity_value, token_similarity
+    from engine.screening.normalize import phonetic_key
+
+    vocabulary = sorted(real.index.tokens)[::37][:300]  # a spread of listed tokens, all lengths
+    queries = ["MOHAMMAD", "MUHAMMED", "ROSNFT", "J", "AL", "QAIDA", "1142", "SOLEIMANI", "HOLDING", "X"]
+    for query in queries + vocabulary[:40]:
+        for listed in [*vocabulary, "MUHAMMAD", "ROSNEFT", "JOHN", "QAEDA", "11420", "SULEIMANI", "HOLDINGS"]:
+            expected = token_similarity(query, listed, DEFAULT_CONFIG)[0]
+            assert similarity_value(query, listed, phonetic_key(query), phonetic_key(listed), DEFAULT_CONFIG) == expected
+
+
+def test_quick_scores_agree_with_the_explained_scores(real: Screener) -> None:
+    """Every match's score is the explained path's; the quick pass only decides which entries
+    get explained, so it must never drop one the explained path would report."""
+    for name in ["Rosneft Marine Trading", "Banco Nacional de Cuba", "Qasem Sulaymani", "Islamic Revolutionary Guard",
+                 "Mahan Air", "Al Qaida", "Hamas", "Korea Kwangson Banking Corp"]:
+        quick = {m.id: m.score for m in real.screen(name, threshold=0.6, limit=1000)}
+        # a threshold of 0 explains every candidate: what reaches 0.6 there must be what the quick pass let through
+        full = {m.id: m.score for m in real.screen(name, threshold=0.0, limit=1000) if m.score >= 0.6}
+        assert quick == full, name
+
+
+def test_memoised_similarities_are_the_explained_ones(real_store: ListStore) -> None:
+    """The quick pass fills its memo in bulk (0 for tokens alike in nothing, found by lookups
+    rather than pair by pair): every value it stored must be token_similarity's."""
+    from engine.screening.match import token_similarity
+
+    screener = Screener(real_store)  # a fresh memo
+    for name in ["Mohamad Barzan Ibrahim al Tikriti", "J Smith", "Rosnft Marine Trading", "Al Qaeda in Iraq",
+                 "ООО Ромашка", "11420 Corp", "Kasem Suleimani", "Banco Nacional Cuba"]:
+        screener.screen(name)
+    stored = [(token, listed, value) for token, (row, _) in screener._similar.items() for listed, value in row.items()]
+    assert len(stored) > 1000  # the memo really was filled
+    nonzero = 0
+    for token, listed, value in stored:
+        assert value == token_similarity(token, listed, screener.config)[0], (token, listed)
+        nonzero += value > 0
+    assert nonzero > 20
+    for token, (row, alike) in screener._similar.items():
+        assert alike == {listed: value for listed, value in row.items() if value > 0}, token

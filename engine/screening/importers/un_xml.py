@@ -4,6 +4,7 @@ Publication date: the root's ``dateGenerated``."""
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -14,6 +15,81 @@ from engine.screening.model import Address, Identifier, ListedName, ListEntity
 FORMAT = "un-xml"
 SOURCE = "UN"
 _NAME_PARTS = ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME")
+# "b) " starting the second of an enumerated set of spellings ("X; Y b) Z; W"): a separator.
+_ENUMERATION = re.compile(r"(?:^|(?<=\s))[a-z]\)\s+")
+_ORIGINAL_SCRIPT_NOTE = re.compile(r"\s*\(original script\)\s*$", re.IGNORECASE)
+
+
+def _top_level(text: str) -> list[tuple[str, list[str]]] | None:
+    """``text`` cut at its top-level ";" into pieces, each with the contents of its top-level
+    parenthesised groups; None when the parentheses do not balance."""
+    pieces: list[tuple[str, list[str]]] = []
+    outside: list[str] = []
+    groups: list[str] = []
+    depth = 0
+    group_start = 0
+    for position, char in enumerate(text):
+        if char == "(":
+            if depth == 0:
+                group_start = position + 1
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth < 0:
+                return None
+            if depth == 0:
+                groups.append(text[group_start:position])
+                outside.append("\x00")  # where the group stood
+            continue
+        if depth == 0:
+            if char == ";":
+                pieces.append(("".join(outside), groups))
+                outside, groups = [], []
+            elif char != "(":
+                outside.append(char)
+    if depth != 0:
+        return None
+    pieces.append(("".join(outside), groups))
+    return pieces
+
+
+def split_alias(text: str) -> list[tuple[str, bool]]:
+    """The spellings one UN alias field holds, each with whether the list marks it as the
+    original script. The UN writes several spellings in one ``ALIAS_NAME``: "Qasim Soleimani;
+    Qasem Sulaimani", "X; Y b) Z; W", or an original-script name followed by its
+    transliterations in parentheses ("حسن غول (Hassan Ghul; Hassan Gul)"). A field with
+    no ";" is one name, kept as written (parentheses and all)."""
+    text = _ENUMERATION.sub("; ", text) if ";" in text else text
+    if ";" not in text:
+        return [(text, False)]
+    pieces = _top_level(text)
+    if pieces is None:  # unbalanced: cut at every ";" and drop the stray parentheses
+        pieces = [(part.replace("(", " ").replace(")", " "), []) for part in text.split(";")]
+    found: list[tuple[str, bool]] = []
+    for outside, groups in pieces:
+        whole = outside
+        inner: list[tuple[str, bool]] = []
+        for group in groups:
+            if ";" in group:  # a list of spellings: each one a name, the group leaves the name
+                inner.extend(split_alias(group))
+                whole = whole.replace("\x00", " ", 1)
+            else:  # a note or short form, "(HTS)": part of the name
+                whole = whole.replace("\x00", f"({group})", 1)
+        whole = " ".join(whole.split())
+        if whole:
+            found.append((whole, False))
+        found.extend(inner)
+    names: list[tuple[str, bool]] = []
+    seen: set[str] = set()
+    for name, original in found:
+        note = _ORIGINAL_SCRIPT_NOTE.search(name)
+        if note:
+            name, original = name[: note.start()].strip(), True
+        name = " ".join(name.split())
+        if name and name not in seen:
+            seen.add(name)
+            names.append((name, original))
+    return names
 
 
 def detect(paths: list[Path]) -> bool:
@@ -39,14 +115,19 @@ def _entry(element: ET.Element, kind: str, source: str, path: Path, seen: set[st
     full = " ".join(part for part in (text_of(element, p) for p in _NAME_PARTS) if part)
     if not full:
         raise ListFormatError(str(path), f"{where}, {reference}", "entry without a name")
-    names = [ListedName(full=full)]
+    # a few entries give two names in the name field ("X (CAGL) ; Y (GLBC)"): the first is the
+    # primary name, the others aliases
+    primary, *others = [name for name, _ in split_alias(full)]
+    names = [ListedName(full=primary), *(ListedName(full=other, kind="aka") for other in others)]
     if original := text_of(element, "NAME_ORIGINAL_SCRIPT"):
         names.append(ListedName(full=original, kind="original_script"))
     for alias in element.findall(f"{kind}_ALIAS"):
         alias_name = text_of(alias, "ALIAS_NAME")
         if alias_name:
             quality = (text_of(alias, "QUALITY") or "").lower()
-            names.append(ListedName(full=alias_name, kind="aka", strength="weak" if quality == "low" else "strong"))
+            strength = "weak" if quality == "low" else "strong"
+            for spelling, original in split_alias(alias_name):
+                names.append(ListedName(full=spelling, kind="original_script" if original else "aka", strength=strength))
     addresses = []
     countries: list[str] = []
     for address in element.findall(f"{kind}_ADDRESS"):

@@ -28,13 +28,20 @@ def warn_on_stderr(message: str) -> None:
 
 def build_screener(ruleset: RuleSet, warn: Callable[[str], None] = warn_on_stderr) -> Screener | None:
     """The screener for packs that screen; None when no pack screens or the lists cannot be read."""
+    screener, error = try_screener(ruleset)
+    if error:
+        warn(f"sanctions screening unavailable: {error}")
+    return screener
+
+
+def try_screener(ruleset: RuleSet) -> tuple[Screener | None, str | None]:
+    """The screener, or None and the reason it cannot be built (a damaged list store)."""
     if ruleset.screening is None:
-        return None
+        return None, None
     try:
-        return Screener(ListStore())
+        return Screener(ListStore()), None
     except (StoreError, ListFormatError, OSError) as err:
-        warn(f"sanctions screening unavailable: {err}")
-        return None
+        return None, f"the sanctions list store cannot be read: {err}"
 
 
 def decision_store(ruleset: RuleSet) -> DecisionStore | None:
@@ -49,6 +56,9 @@ def examine_presentation(
 ) -> Report:
     """Examine with screening set up as everywhere else. Pass a screener to reuse one (it holds the
     list index); without one it is built here."""
+    error = None
     if screener is None:
-        screener = build_screener(ruleset)
-    return examine(presentation, ruleset, screener, decisions=decision_store(ruleset))
+        screener, error = try_screener(ruleset)
+        if error:
+            warn_on_stderr(f"sanctions screening unavailable: {error}")
+    return examine(presentation, ruleset, screener, decisions=decision_store(ruleset), screener_error=error)

@@ -502,13 +502,13 @@ class Examination:
     """
 
     def __init__(self, presentation: Presentation, ruleset: RuleSet, screener: Screener | None = None,
-                 decisions: DecisionStore | None = None):
+                 decisions: DecisionStore | None = None, screener_error: str | None = None):
         self.presentation = presentation
         self.ruleset = ruleset
         self.facts = build_facts(presentation)
         self.screening_required = ruleset.screening is not None
         if self.screening_required:
-            result = _screen(presentation, ruleset, screener, decisions)
+            result = _screen(presentation, ruleset, screener, decisions, screener_error)
             self.facts.variables["screening"] = result.facts
             self.facts.provenance.update(result.provenance)
         runtime = runtime_variables(self.facts, ruleset)
@@ -522,11 +522,13 @@ class Examination:
 
 
 def _screen(presentation: Presentation, ruleset: RuleSet, screener: Screener | None,
-            decisions: DecisionStore | None) -> Any:
+            decisions: DecisionStore | None, screener_error: str | None = None) -> Any:
     from engine.screening.presentation import screen_presentation, unavailable
     from engine.screening.store import StoreError
 
     settings = ruleset.screening
+    if screener is None and screener_error:
+        return unavailable(screener_error, settings)
     try:
         return screen_presentation(presentation, screener, settings, decisions)
     except (StoreError, OSError) as err:  # a damaged decision store or list file: fail closed
@@ -538,7 +540,7 @@ def screening_unavailable_finding(facts: dict[str, Any]) -> Finding:
     return Finding(
         rule=SCREENING_UNAVAILABLE,
         severity="discrepancy",
-        refs=[],
+        refs=["FATF R.6"],  # targeted financial sanctions must be applied: no screening, no clearance
         documents=["presentation"],
         message=f"Sanctions screening is unavailable ({reason}): the presentation cannot be cleared until it runs",
         evidence=[Evidence(document="presentation", field="screening.available", value=False)],
@@ -549,15 +551,16 @@ def screening_unavailable_finding(facts: dict[str, Any]) -> Finding:
 
 
 def examine(presentation: Presentation, ruleset: RuleSet, screener: Screener | None = None, *,
-            decisions: DecisionStore | None = None) -> Report:
+            decisions: DecisionStore | None = None, screener_error: str | None = None) -> Report:
     """Evaluate every rule; findings plus the outcome (engine.findings.outcome_of).
 
     ``screener``: the sanctions screener for packs that screen (the AML pack). Without one, such
     a pack makes the outcome "hold" with an ``engine.screening-unavailable`` finding: never a pass.
     ``decisions``: reviewer decisions on earlier hits (a false positive not expired is respected).
+    ``screener_error``: why no screener could be built (shown in the hold finding).
     """
     findings = problem_findings(presentation) + review_findings(presentation)
-    examination = Examination(presentation, ruleset, screener, decisions)
+    examination = Examination(presentation, ruleset, screener, decisions, screener_error)
     screening = examination.facts.variables["screening"]
     if examination.screening_required and not screening.get("available"):
         findings.append(screening_unavailable_finding(screening))

@@ -217,6 +217,8 @@ def test_broken_list_store_holds_with_screening_unavailable(bundle: Path, store:
     assert unavailable[0]["severity"] == "discrepancy" and "unavailable" in unavailable[0]["message"]
     # the damaged file is named on stderr (the finding only says no screener ran)
     assert "screening unavailable" in stderr and damaged_file in stderr
+    # the examiner reads why in the report itself, not only on the operator's console
+    assert "list store cannot be read" in unavailable[0]["message"] and damaged_file in unavailable[0]["message"]
     # no list was read, so no list hit can have been found; the country checks still ran
     assert not findings(report, "aml.sanctions.list-hit")
 

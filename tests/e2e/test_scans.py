@@ -51,8 +51,12 @@ def test_findings_on_scans_equal_findings_on_text(tmp_path: Path, ruleset, scena
     assert sorted(d.type for d in scan.documents) == sorted(d.type for d in text.documents)
 
     text_report, scan_report = examine(text, ruleset), examine(scan, ruleset)
+    # Values read with low confidence are shown to a person ("needs human check" warnings) on
+    # scans only; what must be equal is every other finding.
     text_findings = Counter((f.rule, tuple(f.documents)) for f in text_report.findings)
-    scan_findings = Counter((f.rule, tuple(f.documents)) for f in scan_report.findings)
+    scan_findings = Counter(
+        (f.rule, tuple(f.documents)) for f in scan_report.findings if f.rule != "extraction.needs-human-check"
+    )
     assert scan_findings == text_findings
     assert scan_report.outcome == text_report.outcome
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from engine.cel_runtime import Activation, CelEvaluationError, Program
 from engine.facts import DERIVED_MONEY, PRESENTED_TYPES, Facts, build_facts, split_path
-from engine.findings import Evidence, Finding, Report, outcome_of
+from engine.findings import Evidence, Finding, Report, ScreeningSummary, outcome_of
 from engine.functions import FUNCTIONS
 from engine.packs import DOC_INDEX, ITEM_INDEX, Rule, RuleSet
 from extractors.models import Presentation
@@ -582,4 +582,18 @@ def examine(presentation: Presentation, ruleset: RuleSet, screener: Screener | N
         packs=ruleset.versions,
         lc_number=presentation.lc.number.value,
         presented_on=presentation.presented_on.isoformat() if presentation.presented_on else None,
+        screening=screening_summary(screening) if examination.screening_required else None,
+    )
+
+
+def screening_summary(facts: dict[str, Any]) -> ScreeningSummary:
+    hit_keys = ("role", "document", "field", "query", "entry_id", "entry_name", "matched_name", "entry_type",
+                "score", "programs", "list_version", "list_version_label", "decision", "decided_by",
+                "decision_reason")
+    return ScreeningSummary(
+        available=bool(facts.get("available")),
+        reason=str(facts.get("reason") or ""),
+        list_versions=list(facts.get("list_versions") or []),
+        screened=list(facts.get("screened") or []),
+        hits=[{k: hit[k] for k in hit_keys if k in hit} for hit in facts.get("hits") or []],
     )

@@ -43,6 +43,19 @@ class Finding(BaseModel):
     hold: bool = False  # a sanctions/AML stop: makes the outcome "hold", no waiver cures it
 
 
+class ScreeningSummary(BaseModel):
+    """What sanctions screening did for this examination: every name screened, every hit, and the
+    list versions used (a screening result always names its list versions)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    available: bool
+    reason: str = ""  # why screening did not run, when it did not
+    list_versions: list[str] = []
+    screened: list[dict[str, Any]] = []  # {role, document, field, query, type, hits}
+    hits: list[dict[str, Any]] = []  # {role, query, entry_id, entry_name, score, programs, list_version, ...}
+
+
 class Report(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -52,6 +65,7 @@ class Report(BaseModel):
     packs: dict[str, str] = {}  # pack id -> version used
     lc_number: str | None = None
     presented_on: str | None = None
+    screening: ScreeningSummary | None = None  # None when no loaded pack screens
 
     def contract_json(self) -> dict[str, Any]:
         """The object `check --json` prints (DESIGN.md contract plus a few extra keys)."""

@@ -30,6 +30,7 @@ from reports.banking_days import ExaminationDeadline, examination_deadline
 from reports.inputs import (
     ReportInputError,
     ReviewerDecision,
+    ScreeningHit,
     ScreeningResult,
     decisions_by_finding,
     validate_entries,
@@ -205,6 +206,35 @@ def _state(finding: Finding, decision: ReviewerDecision | None) -> str:
     return "pending" if finding.severity == "discrepancy" or finding.hold else "not for decision"
 
 
+def screening_from_report(report: Report) -> list[ScreeningResult] | None:
+    """The examination's own screening record (every name screened, its hits and the list
+    versions), when the caller supplies no screening results of its own; None if none ran."""
+    summary = report.screening
+    if summary is None or not summary.available:
+        return None
+    results: list[ScreeningResult] = []
+    for screened in summary.screened:
+        matches = [
+            ScreeningHit(
+                id=hit["entry_id"], name=hit.get("entry_name", ""), score=hit.get("score", 0.0),
+                list_version=hit.get("list_version_label") or hit.get("list_version", ""),
+                programs=hit.get("programs", []), matched_name=hit.get("matched_name"),
+                disposition=DISPOSITIONS.get(hit.get("decision", ""), "pending"),
+                decided_by=hit.get("decided_by"), reason=hit.get("decision_reason"),
+            )
+            for hit in summary.hits
+            if hit.get("query") == screened.get("query") and hit.get("role") == screened.get("role")
+        ]
+        results.append(ScreeningResult(query=str(screened.get("query", "")), role=str(screened.get("role", "")),
+                                       type=str(screened.get("type") or ""), matches=matches,
+                                       list_versions=list(summary.list_versions)))
+    return results
+
+
+# reviewer decisions of the screening store -> the report's dispositions
+DISPOSITIONS = {"false_positive": "false_positive", "true_positive": "true_positive", "true_match": "true_positive"}
+
+
 def build_context(data: DiscrepancyReportInput) -> dict[str, Any]:
     """The template's variables; ReportInputError for input a report cannot be built from."""
     report = data.report
@@ -214,7 +244,10 @@ def build_context(data: DiscrepancyReportInput) -> dict[str, Any]:
             f"the presentation has not been examined yet{status}; a discrepancy report needs an examination result"
         )
     decisions = validate_entries(data.decisions, ReviewerDecision, "decision")
-    screening = None if data.screening is None else validate_entries(data.screening, ScreeningResult, "screening result")
+    if data.screening is not None:
+        screening = validate_entries(data.screening, ScreeningResult, "screening result")
+    else:
+        screening = screening_from_report(report)
     in_force = decisions_by_finding(report, decisions)
     presentation = data.presentation
     lc = presentation.lc if presentation else None

@@ -453,6 +453,7 @@ def empty_facts(settings: ScreeningSettings | None = None, *, available: bool = 
     facts: dict[str, Any] = {
         "available": available,
         "hits": [],
+        "screened": [],  # every name/identifier screened, hit or not: the report lists them
         "countries": [],
         "goods": [],
         "beneficiary_changes": [],
@@ -511,6 +512,9 @@ def _screen_targets(targets: list[Target], screener: Screener, settings: Screeni
                 continue
             if decisions is not None and target.name:
                 decisions.remember(target.name, target.type, [m.entity.id for m in cache[key]], versions)
+        facts["screened"].append({"role": target.role, "document": target.document, "field": target.field,
+                                  "query": target.name or " ".join(target.identifiers),
+                                  "type": target.type or "", "hits": len(cache[key])})
         for match in cache[key]:
             decision = decisions.lookup(match.entity, target.name, now) if decisions is not None and target.name else None
             position = len(facts["hits"])

@@ -166,6 +166,12 @@ def test_listed_beneficiary_holds(bundle: Path, store: Path) -> None:
     assert value["list_version"].startswith("TEST-2026-03-01-")
     assert hit["evidence"][0]["file"] == mt700_of(bundle).name
     assert "BLACKWATER HORIZON TRADING FZE" in hit["message"] and "TEST 2026-03-01" in hit["message"]
+    # the report's screening record: every party screened, the hit, and the list versions used
+    screening = report["screening"]
+    assert screening["available"] and any("TEST 2026-03-01" in v for v in screening["list_versions"])
+    roles = {s["role"] for s in screening["screened"]}
+    assert {"applicant", "beneficiary", "shipper", "carrier", "vessel"} <= roles
+    assert [h["entry_id"] for h in screening["hits"] if h["role"] == "beneficiary"] == ["TEST:9100001"]
 
 
 def test_discharge_at_a_sanctioned_port_holds(bundle: Path, store: Path) -> None:

@@ -241,3 +241,27 @@ def test_scanned_image_page_is_cropped_by_its_dpi(tmp_path):
     assert abs(image.width - 2 * 320) <= 2
     assert abs(image.height - 2 * (20 + 2 * 36)) <= 2
     assert PageRenderer(folder_source(tmp_path)).crop("scan.png", 2, [1, 1, 2, 2]).reason.endswith("no page 2")
+
+
+def test_examinations_own_screening_record_is_shown_when_none_is_supplied(report, presentation, bundle):
+    from engine.findings import ScreeningSummary
+
+    screened = report.model_copy(update={"screening": ScreeningSummary(
+        available=True,
+        list_versions=["OFAC-SDN 2024-05-03 (sha256 1a2b3c4d)"],
+        screened=[
+            {"role": "beneficiary", "document": "letter_of_credit", "field": "beneficiary",
+             "query": "EGE MERMER SANAYI", "type": "", "hits": 1},
+            {"role": "carrier", "document": "bill_of_lading", "field": "carrier",
+             "query": "ORIENT STAR LINES", "type": "", "hits": 0},
+        ],
+        hits=[{"role": "beneficiary", "query": "EGE MERMER SANAYI", "entry_id": "OFAC-SDN:4242",
+               "entry_name": "EGE MERMER SANAYI LTD", "score": 0.93, "programs": ["SDGT"],
+               "list_version_label": "OFAC-SDN 2024-05-03 (sha256 1a2b3c4d)", "decision": "false_positive",
+               "decided_by": "officer@bank.example", "decision_reason": "other company, other city"}],
+    )})
+    html = render_html(_input(screened, presentation, bundle))
+    assert "OFAC-SDN 2024-05-03 (sha256 1a2b3c4d)" in html
+    assert "ORIENT STAR LINES" in html  # screened without a hit is listed too
+    assert "OFAC-SDN:4242" in html and "0.93" in html
+    assert "officer@bank.example" in html

@@ -171,6 +171,7 @@ def import_command(paths: tuple[Path, ...], source: str | None, list_format: str
         _fail(str(err))
     counts = ", ".join(f"{k} {v}" for k, v in version.counts.items() if v)
     click.echo(f"imported {version.version_id} ({version.format}): {counts}; now active for {version.source}")
+    rescreen_after_change(store)
 
 
 @sanctions.command("update")
@@ -184,7 +185,7 @@ def update_command(only: tuple[str, ...]) -> None:
     except ManifestError as err:
         _fail(str(err))
     store = ListStore()
-    failures = 0
+    failures = imported = 0
     for entry in manifest.lists:
         if only and entry.source not in only:
             continue
@@ -202,10 +203,34 @@ def update_command(only: tuple[str, ...]) -> None:
                     paths.append(target)
                 version = store.import_files(paths, format=entry.format, source=entry.source)
                 click.echo(f"{entry.source}: imported {version.version_id} ({version.counts['entities']} entries)")
+                imported += 1
             except (OSError, ListFormatError, StoreError) as err:
                 failures += 1
                 click.echo(f"error: {entry.source}: {err}; the active version is unchanged", err=True)
+    if imported:
+        rescreen_after_change(store)
     sys.exit(EXIT_INPUT_ERROR if failures else 0)
+
+
+def rescreen_after_change(store: ListStore) -> None:
+    """A list version changed: screen again every name screened before (remembered by earlier
+    examinations) and say which now hit, which no longer do, and which decisions went stale."""
+    from engine.screening.decisions import DecisionStore
+
+    decisions = DecisionStore(store.root.parent)
+    results = [r for r in decisions.rescreen(Screener(store)) if r.new_hits or r.gone_hits or r.stale_decisions]
+    if not results:
+        click.echo("re-screened earlier names: no change in their hits")
+        return
+    for r in results:
+        parts = []
+        if r.new_hits:
+            parts.append(f"new hits {', '.join(r.new_hits)} (review them)")
+        if r.gone_hits:
+            parts.append(f"no longer hit {', '.join(r.gone_hits)}")
+        if r.stale_decisions:
+            parts.append(f"decisions to take again {', '.join(r.stale_decisions)} (the listed entry changed)")
+        click.echo(f"re-screened {r.query!r}: " + "; ".join(parts))
 
 
 @sanctions.command("list")

@@ -92,3 +92,22 @@ def test_sanctions_import_list_and_refusal(runner: CliRunner, shared_data: Path,
     assert [(v["source"], v["active"], v["counts"]["entities"]) for v in listed] == [("BIS-DPL", True, 581)]
     searched = json.loads(runner.invoke(cli, ["screen", "AARON ABRAHAM VILLA", "--json"]).output)
     assert searched["matches"][0]["id"] == "BIS-DPL:2"
+
+
+def test_importing_a_list_rescreens_names_screened_before(runner: CliRunner, shared_data: Path) -> None:
+    """A name screened clean against the sample list is hit once the BIS list is imported."""
+    from engine.screening.decisions import DecisionStore
+    from engine.screening.match import Screener
+    from engine.screening.store import ListStore
+
+    store = ListStore()
+    screener = Screener(store)  # the bundled sample list: no BIS entries
+    DecisionStore(store.root.parent).remember(
+        "AARON ABRAHAM VILLA", None, [m.entity.id for m in screener.screen("AARON ABRAHAM VILLA")],
+        [v.version_id for v in screener.versions],
+    )
+    imported = runner.invoke(cli, ["sanctions", "import", str(shared_data / "sanctions/us_bis/dpl.txt")])
+    assert imported.exit_code == 0, imported.output
+    assert "re-screened 'AARON ABRAHAM VILLA': new hits BIS-DPL:2 (review them)" in imported.output
+    again = runner.invoke(cli, ["sanctions", "import", str(shared_data / "sanctions/us_bis/dpl.txt")])
+    assert "no change in their hits" in again.output

@@ -11,27 +11,20 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import NoReturn
 
 import click
 
+from api.cli_common import EXIT_INPUT_ERROR, EXIT_INTERNAL_ERROR, date_option, fail
+
 EXIT_CODES = {"compliant": 0, "discrepant": 1, "hold": 2}
-EXIT_INPUT_ERROR = 3
-EXIT_INTERNAL_ERROR = 4
+
+# click exits 2 on a usage error (bad option value, missing argument), but 2 means "hold" in the
+# contract: a wrong command line is an input error, 3, so no script mistakes it for a sanctions stop.
+click.exceptions.UsageError.exit_code = EXIT_INPUT_ERROR
 
 
-def fail(message: str, code: int = EXIT_INPUT_ERROR) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
 
 
-def parse_date_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD") from None
 
 
 @click.group()
@@ -45,7 +38,7 @@ def main() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report (the documented contract).")
 @click.option(
     "--presented-on",
-    callback=parse_date_option,
+    callback=date_option,
     metavar="YYYY-MM-DD",
     help="Date of presentation; overrides presentation.json in the bundle.",
 )

@@ -13,17 +13,16 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
+from api.cli_common import EXIT_INPUT_ERROR
+from api.cli_common import fail as _fail
+
 EXIT_MISMATCH = 1
-EXIT_INPUT_ERROR = 3
 
 
-def _fail(message: str) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(EXIT_INPUT_ERROR)
 
 
 class _Progress:

@@ -15,21 +15,19 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 from sqlalchemy import func, select
 
+from api.cli_common import EXIT_INPUT_ERROR
+from api.cli_common import fail as _fail
 from api.settings import Settings, SettingsError
 
 EXIT_MISMATCH = 1
-EXIT_INPUT_ERROR = 3
 EXIT_UNREACHABLE = 4
 
 
-def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
 
 
 @dataclass

@@ -17,31 +17,22 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import click
+
+from api.cli_common import EXIT_INTERNAL_ERROR, date_option
+from api.cli_common import fail as _fail
 
 if TYPE_CHECKING:
     from engine.findings import Report
     from extractors.models import Presentation
 
 EXIT_INVALID = 1
-EXIT_INPUT_ERROR = 3
-EXIT_INTERNAL_ERROR = 4
 
 
-def _fail(message: str, code: int = EXIT_INPUT_ERROR) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
 
 
-def _date_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD") from None
 
 
 def _examine(bundle: Path, presented_on: dt.date | None, rule_paths: tuple[Path, ...]) -> tuple[Presentation, Report]:
@@ -85,7 +76,7 @@ def _json_list(path: Path | None, what: str) -> list[Any] | None:
 
 BUNDLE = click.argument("bundle", type=click.Path(path_type=Path))
 PRESENTED_ON = click.option(
-    "--presented-on", callback=_date_option, metavar="YYYY-MM-DD",
+    "--presented-on", callback=date_option, metavar="YYYY-MM-DD",
     help="Date of presentation; overrides presentation.json in the bundle.",
 )
 RULES = click.option(
@@ -194,7 +185,7 @@ OUT_FIN = click.option("--out", "out", type=click.Path(path_type=Path), help="Wr
 @click.option("--presenting-bank-reference", default="NONREF", show_default=True, help="Field 21.")
 @click.option("--disposal", type=click.Choice(["HOLD", "NOTIFY", "PREVINST", "RETURN"]), default="HOLD",
               show_default=True, help="Field 77B: disposal of the documents, UCP 600 16(c)(iii).")
-@click.option("--date", "utilisation_date", callback=_date_option, metavar="YYYY-MM-DD",
+@click.option("--date", "utilisation_date", callback=date_option, metavar="YYYY-MM-DD",
               help="Field 32A date; default the date of presentation.")
 @SENDER
 @RECEIVER
@@ -234,7 +225,7 @@ def mt750_command(bundle: Path, presented_on: dt.date | None, rule_paths: tuple[
 
 
 @report.command("nightly")
-@click.option("--date", "day", required=True, callback=_date_option, metavar="YYYY-MM-DD",
+@click.option("--date", "day", required=True, callback=date_option, metavar="YYYY-MM-DD",
               help="The day to report (examinations by their UTC examination time).")
 @click.option("--input", "input_path", type=click.Path(path_type=Path),
               help="Examination records, one JSON object per line; default: the service's database "

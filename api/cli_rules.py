@@ -9,14 +9,7 @@ from pathlib import Path
 
 import click
 
-
-def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD") from None
+from api.cli_common import date_option
 
 
 @click.group()
@@ -80,7 +73,7 @@ def test(paths: tuple[Path, ...]) -> None:
 @rules.command()
 @click.argument("bundle", type=click.Path(path_type=Path))
 @click.argument("rule_id")
-@click.option("--presented-on", callback=_parse_date, metavar="YYYY-MM-DD", help="Date of presentation.")
+@click.option("--presented-on", callback=date_option, metavar="YYYY-MM-DD", help="Date of presentation.")
 @click.option("--rules", "rule_paths", multiple=True, type=click.Path(path_type=Path), help="Rule pack folder(s).")
 def explain(bundle: Path, rule_id: str, presented_on: dt.date | None, rule_paths: tuple[Path, ...]) -> None:
     """Show why RULE_ID fires or not on the presentation in BUNDLE."""

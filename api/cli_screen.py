@@ -19,23 +19,21 @@ import sys
 import tempfile
 import urllib.request
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import Any, TextIO
 
 import click
 
+from api.cli_common import EXIT_INPUT_ERROR
+from api.cli_common import fail as _fail
 from engine.screening.importers import IMPORTERS, ListFormatError
 from engine.screening.match import MatchConfig, Screener
 from engine.screening.model import QUERY_TYPES
 from engine.screening.normalize import NameError_
 from engine.screening.store import ListStore, StoreError
 
-EXIT_INPUT_ERROR = 3
 DOWNLOAD_TIMEOUT_S = 120
 
 
-def _fail(message: str) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(EXIT_INPUT_ERROR)
 
 
 def _screener(threshold: float | None) -> Screener:

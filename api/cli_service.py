@@ -73,6 +73,9 @@ def worker(poll: float, once: bool) -> None:
     settings = _settings()
     _database(settings).dispose()
     ctx = build_context(settings)
+    if settings.job_mode == "procrastinate":
+        _procrastinate_worker(ctx, once)
+        return
     if once:
         done = 0
         while run_next(ctx) is not None:
@@ -90,6 +93,27 @@ def worker(poll: float, once: bool) -> None:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
         worker_loop(ctx, stop, poll)
+    finally:
+        ledger.stop()
+
+
+def _procrastinate_worker(ctx: Any, once: bool) -> None:
+    """procrastinate's worker (it handles SIGTERM/SIGINT itself: finishes running jobs, then stops)."""
+    import asyncio
+
+    from api.jobs_procrastinate import QueueApp
+
+    queue = QueueApp(lambda: ctx)
+    if once:
+        asyncio.run(queue.run_worker_async(once=True))
+        click.echo("queue drained")
+        return
+    from api.routes.lifecycle import ledger_service
+
+    ledger = ledger_service(ctx)  # the outbox's owed ledger writes, as in the queue mode
+    ledger.start()
+    try:
+        asyncio.run(queue.run_worker_async())
     finally:
         ledger.stop()
 

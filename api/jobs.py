@@ -10,10 +10,11 @@ written only together with the lease check, nothing is recorded twice.
 Three ways to run them (``BLOCKTRADE_JOB_MODE``):
 - ``thread`` (default on SQLite): a thread pool in the API process.
 - ``inline``: run in the request thread right after commit (tests, debugging).
-- ``queue`` (default on PostgreSQL): the API only enqueues; ``blocktrade worker`` processes
-  on any number of machines claim jobs with ``FOR UPDATE SKIP LOCKED``. This table-backed
-  queue is the seam where procrastinate can replace the claiming loop: a procrastinate
-  task would call ``execute_job(ctx, job_id)`` and keep the same lease-fenced commit.
+- ``procrastinate`` (default on PostgreSQL): the API defers a procrastinate job and
+  ``blocktrade worker`` processes run procrastinate's worker; the task leases the job here and
+  calls ``execute`` (api.jobs_procrastinate).
+- ``queue``: the API only enqueues; ``blocktrade worker`` processes on any number of machines
+  claim jobs with ``FOR UPDATE SKIP LOCKED`` (the home-made queue, kept as a fallback).
 """
 
 from __future__ import annotations
@@ -285,6 +286,10 @@ def make_runner(mode: str, ctx_getter: Callable[[], ServiceContext], threads: in
         return InlineJobRunner(ctx_getter)
     if mode == "thread":
         return ThreadJobRunner(ctx_getter, threads)
+    if mode == "procrastinate":
+        from api.jobs_procrastinate import ProcrastinateJobRunner
+
+        return ProcrastinateJobRunner(ctx_getter)
     return JobRunner(ctx_getter)
 
 

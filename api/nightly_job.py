@@ -267,4 +267,7 @@ class NightlyScheduler:
 
 
 def scheduler_for(ctx: ServiceContext) -> NightlyScheduler:
+    if ctx.settings.job_mode == "procrastinate":
+        # procrastinate workers run it as a periodic task (api.jobs_procrastinate); the API does not
+        return NightlyScheduler(ctx, None)
     return NightlyScheduler(ctx, nightly_time())

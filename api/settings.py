@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-JobMode = Literal["thread", "inline", "queue"]
+JobMode = Literal["thread", "inline", "queue", "procrastinate"]
 
 
 class SettingsError(ValueError):
@@ -56,6 +56,10 @@ class Settings:
     job_threads: int = 2
     job_max_attempts: int = 3
     job_lease_seconds: int = 600  # a running job not finished within this is taken as dead
+    # procrastinate workers beat every job_heartbeat_seconds; one silent for job_stalled_seconds
+    # is taken as dead and its running jobs are put back in the queue
+    job_heartbeat_seconds: int = 10
+    job_stalled_seconds: int = 30
     rules_paths: tuple[Path, ...] = ()
 
     @classmethod
@@ -63,9 +67,18 @@ class Settings:
         env = dict(os.environ if env is None else env)
         data_dir = Path(env.get("BLOCKTRADE_DATA_DIR") or "./var")
         database_url = env.get("BLOCKTRADE_DATABASE_URL") or f"sqlite:///{data_dir / 'blocktrade.db'}"
-        job_mode = env.get("BLOCKTRADE_JOB_MODE") or ("thread" if database_url.startswith("sqlite") else "queue")
-        if job_mode not in ("thread", "inline", "queue"):
-            raise SettingsError(f"environment variable BLOCKTRADE_JOB_MODE={job_mode!r}: use thread, inline or queue")
+        job_mode = env.get("BLOCKTRADE_JOB_MODE") or ("thread" if database_url.startswith("sqlite") else "procrastinate")
+        if job_mode not in ("thread", "inline", "queue", "procrastinate"):
+            raise SettingsError(f"environment variable BLOCKTRADE_JOB_MODE={job_mode!r}: "
+                                "use thread, inline, queue or procrastinate")
+        if job_mode == "procrastinate" and database_url.startswith("sqlite"):
+            raise SettingsError("environment variable BLOCKTRADE_JOB_MODE=procrastinate needs PostgreSQL "
+                                "(BLOCKTRADE_DATABASE_URL); SQLite runs jobs with thread or inline")
+        heartbeat = max(1, _int(env, "BLOCKTRADE_JOB_HEARTBEAT_SECONDS", cls.job_heartbeat_seconds))
+        stalled = _int(env, "BLOCKTRADE_JOB_STALLED_SECONDS", cls.job_stalled_seconds)
+        if stalled < 2 * heartbeat:
+            raise SettingsError(f"environment variable BLOCKTRADE_JOB_STALLED_SECONDS={stalled} must be at least "
+                                f"twice BLOCKTRADE_JOB_HEARTBEAT_SECONDS={heartbeat}, or live workers look dead")
         kwargs: dict[str, object] = {
             "database_url": database_url,
             "data_dir": data_dir,
@@ -83,6 +96,8 @@ class Settings:
             "job_threads": max(1, _int(env, "BLOCKTRADE_JOB_THREADS", cls.job_threads)),
             "job_max_attempts": max(1, _int(env, "BLOCKTRADE_JOB_MAX_ATTEMPTS", cls.job_max_attempts)),
             "job_lease_seconds": _int(env, "BLOCKTRADE_JOB_LEASE_SECONDS", cls.job_lease_seconds),
+            "job_heartbeat_seconds": heartbeat,
+            "job_stalled_seconds": stalled,
         }
         if env.get("BLOCKTRADE_JWT_SECRET"):
             secret = env["BLOCKTRADE_JWT_SECRET"]

@@ -29,20 +29,49 @@ OFFICER_ROLES = frozenset({"bank_admin", "bank_officer"})
 
 EVERY_ROLE = frozenset(ROLES)
 
+BANKS = frozenset({"bank_admin", "bank_officer"})
+
+# Every permission of every endpoint, in one table (the authorisation matrix test walks it).
 PERMISSIONS: dict[str, frozenset[str]] = {
+    # letters of credit and presentations
     "lc:create": frozenset({"bank_admin", "corporate_admin"}),
     "lc:view": EVERY_ROLE,
     "lc:amend": frozenset({"bank_admin"}),
     "presentation:submit": frozenset({"bank_admin", "bank_officer", "corporate_admin"}),
     "presentation:view": EVERY_ROLE,
-    "finding:review": frozenset({"bank_admin", "bank_officer"}),
-    "presentation:decide": frozenset({"bank_admin", "bank_officer"}),
+    "finding:review": BANKS,
+    "presentation:decide": BANKS,
     "audit:view": frozenset({"bank_admin", "auditor"}),
     "apikey:manage": frozenset({"bank_admin", "corporate_admin", "nbfc_admin"}),
+    # ledger: LC lifecycle, payments, shipments
+    "lc:lifecycle": frozenset({"bank_admin", "bank_officer", "corporate_admin"}),
+    "ledger:view": EVERY_ROLE,
+    "payment:manage": BANKS,
+    "payment:view": frozenset({"bank_admin", "bank_officer", "corporate_admin", "corporate_user", "auditor"}),
+    "payment:fees": EVERY_ROLE - {"logistics_user"},
+    "shipment:book": frozenset({"corporate_admin", "corporate_user", "logistics_user"}),
+    "shipment:track": frozenset({"logistics_user"}),
+    "shipment:view": EVERY_ROLE - {"nbfc_admin"},
+    # integrations
+    "webhook:manage": frozenset({"bank_admin", "corporate_admin", "nbfc_admin"}),
+    "notification:send": EVERY_ROLE - {"auditor"},
+    "notification:view": EVERY_ROLE,
+    # compliance
+    "kyc:verify": frozenset({"bank_admin", "bank_officer", "nbfc_admin"}),
+    "kyc:view": frozenset({"bank_admin", "bank_officer", "nbfc_admin", "corporate_admin", "auditor"}),
+    "aml:screen": frozenset({"bank_admin", "bank_officer", "nbfc_admin", "auditor"}),
+    "compliance:view": frozenset({"bank_admin", "bank_officer", "corporate_admin", "auditor"}),
+    # documents
+    "document:upload": frozenset({"bank_admin", "bank_officer", "corporate_admin", "corporate_user",
+                                  "logistics_user"}),
+    "document:view": EVERY_ROLE,
+    "document:sign": frozenset({"bank_admin", "bank_officer", "corporate_admin"}),
 }
 
-# Actions that change an examination's outcome or the credit need a human with a second factor.
-MFA_REQUIRED = frozenset({"lc:amend", "finding:review", "presentation:decide"})
+# Actions that change an examination's outcome, the credit or money need a human with a second factor.
+MFA_REQUIRED = frozenset({"lc:amend", "finding:review", "presentation:decide", "payment:manage"})
+# ... and these need one when the caller's organisation is a bank (a corporate fires them without).
+MFA_REQUIRED_FOR_BANKS = frozenset({"lc:lifecycle"})
 
 # Roles an API key may hold: no admin role, so a leaked key cannot manage keys or amend credits.
 API_KEY_ROLES = frozenset(ROLES) - {"bank_admin", "corporate_admin", "nbfc_admin"}

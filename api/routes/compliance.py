@@ -10,13 +10,9 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import select
 
 from api.auth.deps import CurrentPrincipal, Service
-from api.auth.roles import PERMISSIONS
 from api.db.models import Decision, Finding
 from api.errors import ApiError, ErrorBody
 from api.routes.common import get_presentation
-
-# Registered beside the endpoints that check them (api.auth.roles holds the core table).
-PERMISSIONS.update({"compliance:view": frozenset({"bank_admin", "bank_officer", "corporate_admin", "auditor"})})
 
 # every error answers with the one error body; documented so clients can generate its type
 router = APIRouter(prefix="/compliance", tags=["compliance"],

@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session
 from api import audit
 from api.auth.deps import CurrentPrincipal, Service
 from api.auth.principal import Principal
-from api.auth.roles import EVERY_ROLE, PERMISSIONS
 from api.context import ServiceContext
 from api.db.models import Document, LetterOfCredit
 from api.db.models_integrations import DocumentSignature, OrganisationKey
@@ -33,14 +32,6 @@ from api.intake import Stager
 from api.routes.common import MAX_PAGE, get_lc, lc_visible_to, paginate
 from api.schemas import Page
 from api.storage import StorageError
-
-# Registered beside the endpoints that check them (api.auth.roles holds the core table).
-PERMISSIONS.update({
-    "document:upload": frozenset({"bank_admin", "bank_officer", "corporate_admin", "corporate_user",
-                                  "logistics_user"}),
-    "document:view": EVERY_ROLE,
-    "document:sign": frozenset({"bank_admin", "bank_officer", "corporate_admin"}),
-})
 
 # every error answers with the one error body; documented so clients can generate its type
 router = APIRouter(prefix="/documents", tags=["documents"],

@@ -12,19 +12,12 @@ from sqlalchemy import or_, select
 from api import audit
 from api.auth.deps import CurrentPrincipal, Service
 from api.auth.principal import Principal
-from api.auth.roles import PERMISSIONS
 from api.db.models import LetterOfCredit, Organisation
 from api.db.models_integrations import KycRecord
 from api.errors import ErrorBody, not_found
 from api.routes.common import MAX_PAGE, paginate
 from api.routes.screening import EntityType, run_screen
 from api.schemas import Id, Page, Strict
-
-# Registered beside the endpoints that check them (api.auth.roles holds the core table).
-PERMISSIONS.update({
-    "kyc:verify": frozenset({"bank_admin", "bank_officer", "nbfc_admin"}),
-    "kyc:view": frozenset({"bank_admin", "bank_officer", "nbfc_admin", "corporate_admin", "auditor"}),
-})
 
 # every error answers with the one error body; documented so clients can generate its type
 router = APIRouter(prefix="/kyc", tags=["compliance"],

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from api import audit
 from api.auth.deps import CurrentPrincipal, Service
 from api.auth.principal import Principal
+from api.auth.roles import MFA_REQUIRED_FOR_BANKS
 from api.context import ServiceContext
 from api.db.models import Decision, Document, Finding, LetterOfCredit, Organisation, Presentation
 from api.db.models import new_id as new_row_id
@@ -55,31 +56,12 @@ LC_ACTIONS: dict[str, str] = {
     "cancel": "issuing_bank",
 }
 
-# Permissions of the ledger endpoints (role -> may). Kept here until api/auth/roles.py takes them.
-LEDGER_PERMISSIONS: dict[str, frozenset[str]] = {
-    "lc:lifecycle": frozenset({"bank_admin", "bank_officer", "corporate_admin"}),
-    "ledger:view": frozenset({"bank_admin", "bank_officer", "corporate_admin", "corporate_user", "nbfc_admin",
-                              "logistics_user", "auditor"}),
-    "payment:manage": frozenset({"bank_admin", "bank_officer"}),
-    "payment:view": frozenset({"bank_admin", "bank_officer", "corporate_admin", "corporate_user", "auditor"}),
-    "payment:fees": frozenset({"bank_admin", "bank_officer", "corporate_admin", "corporate_user", "nbfc_admin",
-                               "auditor"}),
-    "shipment:book": frozenset({"corporate_admin", "corporate_user", "logistics_user"}),
-    "shipment:track": frozenset({"logistics_user"}),
-    "shipment:view": frozenset({"bank_admin", "bank_officer", "corporate_admin", "corporate_user",
-                                "logistics_user", "auditor"}),
-}
-# Moving money or a credit's state needs a bank officer signed in with a second factor.
-LEDGER_MFA = frozenset({"payment:manage"})
-
-
 def require(principal: Principal, permission: str) -> None:
-    """Like Principal.require, for the ledger endpoints' permissions (same error bodies)."""
-    if principal.role not in LEDGER_PERMISSIONS[permission]:
-        raise ApiError(403, "forbidden", f"role {principal.role} may not {permission.replace(':', ' ')}",
-                       {"permission": permission, "role": principal.role})
-    needs_mfa = permission in LEDGER_MFA or (permission == "lc:lifecycle" and principal.organization_type == "bank")
-    if needs_mfa and not (principal.kind == "user" and principal.mfa):
+    """Principal.require plus the ledger's one conditional rule: a bank moving a credit's state
+    needs a second factor (both tables are in api.auth.roles)."""
+    principal.require(permission)
+    if (permission in MFA_REQUIRED_FOR_BANKS and principal.organization_type == "bank"
+            and not (principal.kind == "user" and principal.mfa)):
         raise ApiError(403, "mfa_required", f"{permission} needs a user signed in with a second factor (TOTP)",
                        {"permission": permission})
 

@@ -16,7 +16,6 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth.deps import CurrentPrincipal, Service
 from api.auth.principal import Principal
-from api.auth.roles import EVERY_ROLE, PERMISSIONS
 from api.context import ServiceContext
 from api.db.models import User
 from api.db.models_integrations import Notification, NotificationPreference
@@ -24,12 +23,6 @@ from api.errors import ApiError, ErrorBody, not_found
 from api.notifications import CATEGORIES, NotificationHub, create_notification, visible_to
 from api.routes.common import MAX_PAGE, get_lc, paginate
 from api.schemas import Id, Page, Strict, decode_cursor, encode_cursor
-
-# Registered beside the endpoints that check them (api.auth.roles holds the core table).
-PERMISSIONS.update({
-    "notification:send": EVERY_ROLE - {"auditor"},
-    "notification:view": EVERY_ROLE,
-})
 
 # every error answers with the one error body; documented so clients can generate its type
 router = APIRouter(prefix="/notifications", tags=["notifications"],

@@ -10,13 +10,9 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from api.auth.deps import CurrentPrincipal, Service
-from api.auth.roles import PERMISSIONS
 from api.context import ServiceContext
 from api.errors import ApiError, ErrorBody
 from api.schemas import Strict
-
-# Registered beside the endpoints that check them (api.auth.roles holds the core table).
-PERMISSIONS.update({"aml:screen": frozenset({"bank_admin", "bank_officer", "nbfc_admin", "auditor"})})
 
 # every error answers with the one error body; documented so clients can generate its type
 router = APIRouter(prefix="/aml", tags=["compliance"],

@@ -12,16 +12,12 @@ from sqlalchemy import select
 from api import audit
 from api.auth.deps import CurrentPrincipal, Service
 from api.auth.principal import Principal
-from api.auth.roles import PERMISSIONS
 from api.db.models_integrations import WebhookDelivery, WebhookEndpoint
 from api.db.types import utcnow
 from api.errors import ApiError, ErrorBody, not_found
 from api.routes.common import MAX_PAGE, paginate
 from api.schemas import Page, Strict
 from api.webhooks import EVENT_TYPES, WebhookConfig, WebhookUrlError, check_url, new_secret
-
-# Registered beside the endpoints that check them (api.auth.roles holds the core table).
-PERMISSIONS.update({"webhook:manage": frozenset({"bank_admin", "corporate_admin", "nbfc_admin"})})
 
 # every error answers with the one error body; documented so clients can generate its type
 router = APIRouter(prefix="/webhooks", tags=["webhooks"],

@@ -15,7 +15,8 @@ COPY fabric fabric
 COPY chaincode/lifecycle chaincode/lifecycle
 COPY rules rules
 COPY sanctions_data sanctions_data
-RUN pip install --no-cache-dir .
+# editable: the rule packs, sanctions sample and lifecycle spec are read from the source tree
+RUN pip install --no-cache-dir -e .
 ENV BLOCKTRADE_RULES=/app/rules BLOCKTRADE_DATA_DIR=/data
 VOLUME /data
 ENTRYPOINT ["blocktrade"]

@@ -40,12 +40,27 @@ _SEPARATORS = re.compile(r"([\-/.,:_#])")
 _GROUPED_NUMBER = re.compile(r"^\d{1,3}(?:[,.]\d{3})+(?:[.,]\d{1,2})?$")
 
 
+# Trade abbreviations written with a slash, whose thin slash Tesseract often reads as I, l,
+# 1 or |: "LIC No." is "L/C No.". Only these exact shapes are mended, so a real word is safe.
+_SLASH_ABBREVIATIONS = frozenset({"L/C", "B/L", "C/O", "P/L", "S/C", "C/NO", "D/P", "D/A", "A/C"})
+_RULE_MARKS = "|[]"
+_SLASH_READ_AS_LETTER = re.compile(r"^([A-Z])[Il1|]([A-Z]{1,2})([.:,]*)$")
+
+
 def normalize_token(token: str) -> str:
     """One word as the fields should see it: confusable letters among digits made digits.
 
     ``2O26-0l7`` → ``2026-017``, ``l2,5OO.OO`` → ``12,500.00``, ``Cl-2026`` → ``CI-2026``.
     Words without a digit are left alone (``Clause``, ``OIL``, ``Ltd``).
     """
+    if len(token) > 2 and (token[0] in _RULE_MARKS or token[-1] in _RULE_MARKS):
+        # a table rule touching a word is read as its first or last character ("Quantity|")
+        trimmed = token.strip(_RULE_MARKS)
+        if sum(ch.isalpha() for ch in trimmed) >= 2:
+            token = trimmed
+    slashed = _SLASH_READ_AS_LETTER.match(token)
+    if slashed and f"{slashed[1]}/{slashed[2]}" in _SLASH_ABBREVIATIONS:
+        return f"{slashed[1]}/{slashed[2]}{slashed[3]}"
     if not any(ch.isdigit() for ch in token):
         return token
     # An amount or plain number: every confusable letter is a digit.

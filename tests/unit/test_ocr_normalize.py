@@ -95,3 +95,24 @@ def test_review_items_walk_nested_fields() -> None:
     assert [(i.document_type, i.field, i.value, i.reason) for i in items] == [
         ("bill_of_lading", "clauses[1]", "DAMAGED", "OCR confidence 0.41")
     ]
+
+
+def test_slash_of_trade_abbreviations_read_as_a_letter_is_mended() -> None:
+    from extractors.ocr_normalize import normalize_token
+
+    assert normalize_token("LIC") == "L/C"
+    assert normalize_token("BIL:") == "B/L:"
+    assert normalize_token("CINO.") == "C/NO."
+    # real words of the same shape stay
+    assert normalize_token("LTD") == "LTD"
+    assert normalize_token("OIL") == "OIL"
+    assert normalize_token("CIF") == "CIF"
+
+
+def test_rule_read_at_a_word_edge_is_dropped_from_the_word() -> None:
+    from extractors.ocr_normalize import normalize_token
+
+    assert normalize_token("Quantity|") == "Quantity"
+    assert normalize_token("[Gross") == "Gross"
+    assert normalize_token("[A]") == "[A]"  # too little word left: kept as read
+    assert normalize_token("|") == "|"

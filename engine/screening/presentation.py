@@ -351,6 +351,10 @@ def _party_target(role: str, document: str, field_name: str, path: str, value: E
     return Target(role, document, field_name, path, name, None, countries, identifiers, value.source)
 
 
+VESSEL_MODE_PREFIX = re.compile(r"^\s*(?:BY\s+(?:SEA|VESSEL|OCEAN\s+VESSEL|SEA\s+FREIGHT)|PER|VIA)\b[\s,:;/-]*",
+                                re.IGNORECASE)
+
+
 def _text_target(role: str, document: str, field_name: str, path: str, value: Extracted[str] | str | None,
                  file: str, type: str | None = None) -> Target | None:
     """A free-text field that names a party or bank (41a, 53a, 57a, 58a, a vessel)."""
@@ -366,6 +370,9 @@ def _text_target(role: str, document: str, field_name: str, path: str, value: Ex
                 name = re.sub(rf"\(\s*{bic}\s*\)|\b{bic}\b", " ", name, flags=re.IGNORECASE)
     name = re.sub(r"\b(?:BY\s+)?(?:NEGOTIATION|PAYMENT|ACCEPTANCE|DEF(?:ERRED)?\s+PAYMENT|MIXED\s+PYMT)\b", " ",
                   name, flags=re.IGNORECASE)
+    if type == "vessel":
+        # "Means of transport: BY SEA, MV PACIFIC MERIDIAN": the mode of transport is not the vessel's name
+        name = VESSEL_MODE_PREFIX.sub("", name)
     name = " ".join(name.split())
     if normalise(name) in _NOT_A_PARTY or normalise(name).startswith("ANY BANK"):
         name = ""

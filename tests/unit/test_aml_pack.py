@@ -147,3 +147,18 @@ def test_bic_shaped_words_stay_in_the_names_screened() -> None:
     assert "BIC DEUTDEFF" in available.identifiers
     reimbursing = by_role["reimbursing_bank"]
     assert reimbursing.name == "NATIONAL TRADE BANK" and "BIC NTBKAEAD" in reimbursing.identifiers
+
+
+@pytest.mark.parametrize("written", ["BY SEA, MV PACIFIC MERIDIAN", "By Vessel: MV PACIFIC MERIDIAN", "PER MV PACIFIC MERIDIAN"])
+def test_the_mode_of_transport_is_not_screened_as_part_of_the_vessel(written: str) -> None:
+    from engine.screening.presentation import targets_of
+
+    vessel = next(t for t in targets_of(presentation(vessel=written)) if t.role == "vessel")
+    assert vessel.name == "MV PACIFIC MERIDIAN"
+
+
+def test_a_vessel_whose_name_starts_like_a_mode_word_keeps_it() -> None:
+    from engine.screening.presentation import targets_of
+
+    vessel = next(t for t in targets_of(presentation(vessel="PERSEVERANCE")) if t.role == "vessel")
+    assert vessel.name == "PERSEVERANCE"

@@ -17,6 +17,7 @@ from api.context import ServiceContext
 from api.db.session import Database
 from api.errors import error_response, install_error_handlers
 from api.jobs import make_runner
+from api.logging_setup import AccessLogMiddleware
 from api.nightly_job import scheduler_for
 from api.notifications import NotificationHub
 from api.routes import (
@@ -24,6 +25,7 @@ from api.routes import (
     auth,
     compliance,
     documents,
+    financing,
     health,
     kyc,
     lcs,
@@ -98,13 +100,14 @@ def create_app(settings: Settings | None = None, *, examiner: Callable[..., Any]
     install_error_handlers(app)
     app.add_middleware(UploadLimitMiddleware, max_bytes=ctx.settings.max_upload_bytes)
     app.add_middleware(MetricsMiddleware, registry=ctx.registry)
+    app.add_middleware(AccessLogMiddleware)  # outermost: its duration covers the whole request
     app.include_router(health.router)
     for router in (auth.router, lcs.router, presentations.router, audit.router):
         app.include_router(router, prefix=API_PREFIX)
     for router in (webhooks.router, notifications.router, kyc.router, screening.router, compliance.router,
                    documents.router):
         app.include_router(router, prefix=API_PREFIX)
-    for router in (lifecycle.router, payments.router, shipments.router):
+    for router in (lifecycle.router, payments.router, shipments.router, financing.router):
         app.include_router(router, prefix=API_PREFIX)
     for router in (reports.router, review.api_router):
         app.include_router(router, prefix=API_PREFIX)

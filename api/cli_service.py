@@ -53,13 +53,17 @@ def serve(host: str, port: int, workers: int) -> None:
     """Run the HTTP API (migrates the database first)."""
     import uvicorn
 
+    from api.logging_setup import configure_json_logging, uvicorn_log_config
+
+    configure_json_logging()
     settings = _settings()
     _database(settings).dispose()
     if workers > 1 and settings.database_url.startswith("sqlite"):
         _fail("--workers > 1 needs PostgreSQL (BLOCKTRADE_DATABASE_URL); SQLite jobs run in one process")
     if workers > 1 and not os.environ.get("BLOCKTRADE_JWT_SECRET"):
         _fail("--workers > 1 needs BLOCKTRADE_JWT_SECRET so every process accepts the same tokens")
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_config=uvicorn_log_config(), access_log=False)
 
 
 @click.command()

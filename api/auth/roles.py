@@ -52,6 +52,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "shipment:book": frozenset({"corporate_admin", "corporate_user", "logistics_user"}),
     "shipment:track": frozenset({"logistics_user"}),
     "shipment:view": EVERY_ROLE - {"nbfc_admin"},
+    # invoice financing: a corporate party of the credit asks, the named NBFC decides and funds
+    "financing:request": frozenset({"corporate_admin", "corporate_user"}),
+    "financing:decide": frozenset({"nbfc_admin"}),
+    "financing:view": frozenset({"corporate_admin", "corporate_user", "nbfc_admin"}),
     # integrations
     "webhook:manage": frozenset({"bank_admin", "corporate_admin", "nbfc_admin"}),
     "notification:send": EVERY_ROLE - {"auditor"},

@@ -1,20 +1,21 @@
-"""Letters of credit: create, get, list, amend."""
+"""Letters of credit: create, get, list, amend, the documents presented under one, approve (issue)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from api import audit
 from api.auth.deps import CurrentPrincipal, Service
-from api.db.models import LetterOfCredit, Organisation
+from api.db.models import Document, LetterOfCredit, Organisation, Presentation
 from api.errors import ApiError
 from api.routes import lifecycle
 from api.routes.common import MAX_PAGE, get_lc, lc_visible_to, paginate
-from api.schemas import LcAmend, LcCreate, LcOut, Page
+from api.schemas import LcAmend, LcCreate, LcOut, Page, Strict
 from fabric.ledger import LedgerRejected, LedgerUnavailable
 
 router = APIRouter(prefix="/lcs", tags=["letters of credit"])
@@ -147,3 +148,53 @@ def amend(lc_id: str, body: LcAmend, principal: CurrentPrincipal, ctx: Service) 
                      organization_id=principal.organization_id, old=old, new=new)
         session.flush()
         return to_out(lc)
+
+
+class LcDocumentOut(BaseModel):
+    id: str
+    presentation_id: str
+    file: str
+    type: str | None = Field(None, description="the examiner's classification; null before examination")
+    sha256: str
+    pages: int | None = Field(None, description="page count the examiner read; null before examination")
+    size: int
+    content_type: str
+    status: str
+
+
+@router.get("/{lc_id}/documents", response_model=list[LcDocumentOut],
+            summary="The documents of every presentation made under the credit")
+def lc_documents(lc_id: str, principal: CurrentPrincipal, ctx: Service) -> list[LcDocumentOut]:
+    principal.require("lc:view")
+    principal.require("presentation:view")
+    with ctx.db.read() as session:
+        get_lc(session, principal, lc_id)
+        rows = session.execute(
+            select(Document, Presentation.report).join(Presentation, Document.presentation_id == Presentation.id)
+            .where(Document.lc_id == lc_id).order_by(Presentation.created_at, Document.created_at, Document.id)
+        ).all()
+        listed: list[LcDocumentOut] = []
+        for doc, report in rows:
+            # the report's file list carries what the examiner read of each file (type, pages)
+            read = {d.get("file"): d for d in (report or {}).get("documents") or [] if isinstance(d, dict)}
+            seen = read.get(doc.file_name, {})
+            pages = seen.get("pages")
+            listed.append(LcDocumentOut(
+                id=doc.id, presentation_id=doc.presentation_id or "", file=doc.file_name,
+                type=seen.get("type") or doc.document_type, sha256=doc.file_hash,
+                pages=pages if isinstance(pages, int) else None, size=doc.size, content_type=doc.content_type,
+                status=doc.status))
+        return listed
+
+
+class LcApproval(Strict):
+    reason: str | None = Field(None, max_length=2000)
+
+
+@router.post("/{lc_id}/approve", response_model=lifecycle.LifecycleResult,
+             summary="Approve a drafted credit: the issuing bank issues it (the lifecycle's issue action)",
+             responses={409: {"description": "the credit is not a draft"}})
+def approve(lc_id: str, principal: CurrentPrincipal, ctx: Service,
+            body: LcApproval | None = None) -> lifecycle.LifecycleResult:
+    return lifecycle.fire_lc_action(lc_id, "issue", lifecycle.LifecycleAction(reason=(body or LcApproval()).reason),
+                                    principal, ctx)

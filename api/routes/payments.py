@@ -136,7 +136,9 @@ def out(payment: Payment) -> PaymentOut:
 
 def get_payment(session: Session, principal: Principal, payment_id: str) -> tuple[Payment, LetterOfCredit]:
     payment = session.get(Payment, payment_id)
-    if payment is None:
+    # financing requests share the payments table but have their own routes and audience
+    # (the corporate and the NBFC only): here they do not exist
+    if payment is None or payment.payment_type != "escrow":
         raise not_found("payment", payment_id)
     lc = session.get(LetterOfCredit, payment.lc_id)
     if lc is None or principal.organization_id not in lc.party_ids():

@@ -52,6 +52,9 @@ def matrix_api(template_db: tuple[Path, Seed], tmp_path_factory: pytest.TempPath
                                      json={"lc_id": seed.lc_id, "amount": "10.00", "currency": "USD"}).json()["id"]
         api.shipment_id = client.post("/api/v1/shipments", headers=api.headers("corporate_admin"),  # type: ignore[attr-defined]
                                       json={"lc_id": seed.lc_id, "carrier_id": seed.orgs["logistics"]}).json()["id"]
+        # an invoice-financing request by the beneficiary to the seeded NBFC
+        api.financing_id = client.post("/api/v1/financing", headers=api.headers("corporate_admin"),  # type: ignore[attr-defined]
+                                       json=financing_body(api)).json()["id"]
         yield api
     client.app.state.service.db.dispose()  # type: ignore[attr-defined]
 
@@ -65,6 +68,11 @@ def upload_document(api: Api) -> str:
                                data={"lc_id": api.seed.lc_id}, files={"file": ("inv.pdf", pdf(f"doc {next(_counter)}"))})
     assert response.status_code == 201, response.text
     return response.json()["id"]  # type: ignore[no-any-return]
+
+
+def financing_body(api: Api) -> dict[str, Any]:
+    return {"lc_id": api.seed.lc_id, "invoice_document_id": api.document_id,  # type: ignore[attr-defined]
+            "nbfc_id": api.seed.orgs["nbfc"], "amount": "5.00", "currency": "USD"}
 
 
 def lc_body(api: Api, issuing: str, applicant: str) -> dict[str, Any]:
@@ -254,6 +262,33 @@ EXPECTED.update({
     "shipment location": {**dict.fromkeys(USERS, 403), "logistics_user": 409},
     "shipment status": {**dict.fromkeys(USERS, 404), **dict.fromkeys(PARTY_USERS, 200), "logistics_user": 200,
                         "nbfc_admin": 403},
+})
+
+# --------------------------------------------------------------------------- invoice financing, LC documents/approve
+
+ENDPOINTS.update({
+    "request financing": lambda a, u: a.client.post("/api/v1/financing", headers=a.headers(u),
+                                                    json=financing_body(a)),
+    # funding a request not yet approved: the NBFC passes every check and gets the lifecycle's 409
+    "fund financing": lambda a, u: a.client.post(f"/api/v1/financing/{a.financing_id}/fund", headers=a.headers(u)),
+    "financing status": lambda a, u: a.client.get(f"/api/v1/financing/{a.financing_id}", headers=a.headers(u)),
+    "list financing": lambda a, u: a.client.get("/api/v1/financing", headers=a.headers(u)),
+    "lc documents": lambda a, u: a.client.get(f"/api/v1/lcs/{a.seed.lc_id}/documents", headers=a.headers(u)),
+    # approving a credit issued long ago: the issuing bank passes every check and gets the lifecycle's 409
+    "approve lc": lambda a, u: a.client.post(f"/api/v1/lcs/{a.seed.lc_id}/approve", headers=a.headers(u), json={}),
+})
+
+FINANCING_VIEWERS = ("corporate_admin", "corporate_user", "applicant_admin", "nbfc_admin", "foreign_corporate_admin")
+EXPECTED.update({
+    "request financing": {**dict.fromkeys(USERS, 403), "corporate_admin": 201, "corporate_user": 201,
+                          "applicant_admin": 201, "foreign_corporate_admin": 404},
+    "fund financing": {**dict.fromkeys(USERS, 403), "nbfc_admin": 409},
+    # the request is the beneficiary's and the NBFC's: other corporates may view financing, but not this one
+    "financing status": {**dict.fromkeys(USERS, 403), **dict.fromkeys(FINANCING_VIEWERS, 404),
+                         "corporate_admin": 200, "corporate_user": 200, "nbfc_admin": 200},
+    "list financing": {**dict.fromkeys(USERS, 403), **dict.fromkeys(FINANCING_VIEWERS, 200)},
+    "lc documents": party_only,
+    "approve lc": EXPECTED["lc lifecycle action"],
 })
 
 CELLS = [(endpoint, user) for endpoint in ENDPOINTS for user in USERS]

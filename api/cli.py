@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sys
 from pathlib import Path
 
 import click
 
-from api.cli_common import EXIT_INPUT_ERROR, EXIT_INTERNAL_ERROR, date_option, fail
+from api.cli_common import EXIT_INPUT_ERROR, date_option, load_for_examination
 
 EXIT_CODES = {"compliant": 0, "discrepant": 1, "hold": 2}
 
@@ -55,23 +54,8 @@ def check(bundle: Path, as_json: bool, presented_on: dt.date | None, rule_paths:
     Exit code 0 compliant, 1 discrepant, 2 hold, 3 input error.
     """
     from api.examination import examine_presentation
-    from engine.packs import PackError, load_packs
-    from extractors.bundle import load_bundle
-    from extractors.errors import InputError
 
-    try:
-        ruleset = load_packs(list(rule_paths) or None)
-    except PackError as err:
-        fail(f"rule pack does not load:\n{err}")
-    try:
-        presentation = load_bundle(bundle, presented_on=presented_on)
-    except InputError as err:
-        fail(str(err))
-    except Exception as err:  # a bug, not bad input: say so plainly, keep the trace for debugging
-        if os.environ.get("BLOCKTRADE_DEBUG"):
-            raise
-        fail(f"{bundle}: internal error while reading the bundle: {err!r}", EXIT_INTERNAL_ERROR)
-
+    ruleset, presentation = load_for_examination(bundle, presented_on, rule_paths)
     report = examine_presentation(presentation, ruleset)
     if as_json:
         click.echo(json.dumps(report.contract_json(), indent=2, ensure_ascii=False))

@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from api.cli_common import EXIT_INTERNAL_ERROR, date_option
+from api.cli_common import date_option, load_for_examination
 from api.cli_common import fail as _fail
 
 if TYPE_CHECKING:
@@ -37,25 +36,9 @@ EXIT_INVALID = 1
 
 def _examine(bundle: Path, presented_on: dt.date | None, rule_paths: tuple[Path, ...]) -> tuple[Presentation, Report]:
     """load_bundle + examine, as ``blocktrade check`` does, with the same error handling."""
-    from engine.packs import PackError, load_packs
-    from extractors.bundle import load_bundle
-    from extractors.errors import InputError
-
-    try:
-        ruleset = load_packs(list(rule_paths) or None)
-    except PackError as err:
-        _fail(f"rule pack does not load:\n{err}")
-    try:
-        presentation = load_bundle(bundle, presented_on=presented_on)
-    except InputError as err:
-        _fail(str(err))
-    except Exception as err:  # a bug, not bad input: say so plainly; BLOCKTRADE_DEBUG keeps the trace
-        if os.environ.get("BLOCKTRADE_DEBUG"):
-            raise
-        _fail(f"{bundle}: internal error while reading the bundle: {err!r}", EXIT_INTERNAL_ERROR)
-    # The same screener and reviewer decisions as `blocktrade check`.
     from api.examination import examine_presentation
 
+    ruleset, presentation = load_for_examination(bundle, presented_on, rule_paths)
     return presentation, examine_presentation(presentation, ruleset)
 
 

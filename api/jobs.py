@@ -115,15 +115,20 @@ def claim(ctx: ServiceContext, job_id: str | None = None) -> tuple[str, str] | N
         job = session.scalars(query.limit(1)).first()
         if job is None:
             return None
-        lease = _lease(ctx)
-        for key, value in lease.items():
-            setattr(job, key, value)
-        job.attempts += 1
-        if job.kind == "examine":
-            presentation = session.get(Presentation, job.payload["presentation_id"])
-            if presentation is not None and presentation.status == "queued":
-                presentation.status = "examining"
-        return job.id, lease["lease_token"]
+        return start_attempt(session, ctx, job)
+
+
+def start_attempt(session: Session, ctx: ServiceContext, job: Job) -> tuple[str, str]:
+    """Give ``job`` a fresh lease for a new attempt; returns (job id, lease token)."""
+    lease = _lease(ctx)
+    for key, value in lease.items():
+        setattr(job, key, value)
+    job.attempts += 1
+    if job.kind == "examine":
+        presentation = session.get(Presentation, job.payload["presentation_id"])
+        if presentation is not None and presentation.status == "queued":
+            presentation.status = "examining"
+    return job.id, lease["lease_token"]
 
 
 def recover_stale(ctx: ServiceContext) -> int:

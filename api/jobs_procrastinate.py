@@ -41,7 +41,7 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
 from api import jobs
-from api.db.models import Job, Presentation
+from api.db.models import Job
 from api.db.types import utcnow
 
 if TYPE_CHECKING:
@@ -107,15 +107,7 @@ def take_lease(ctx: ServiceContext, job_id: str) -> tuple[str, str] | None:
         if job.status == "running" and job.attempts >= job.max_attempts:
             jobs._fail(session, job, f"worker stopped (no heartbeat) at attempt {job.attempts}")
             return None
-        lease = jobs._lease(ctx)
-        for key, value in lease.items():
-            setattr(job, key, value)
-        job.attempts += 1
-        if job.kind == "examine":
-            presentation = session.get(Presentation, job.payload["presentation_id"])
-            if presentation is not None and presentation.status == "queued":
-                presentation.status = "examining"
-        return job.id, lease["lease_token"]
+        return jobs.start_attempt(session, ctx, job)
 
 
 def run_examination(ctx: ServiceContext, job_id: str) -> str:

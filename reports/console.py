@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from engine.evaluate import render_value
 from engine.findings import Evidence, Finding, Report
 
 OUTCOME_STYLE = {"compliant": "bold green", "discrepant": "bold yellow", "hold": "bold red"}
@@ -24,27 +25,13 @@ def where(evidence: Evidence) -> str:
     return evidence.file
 
 
-def show_value(value: object) -> str:
-    """Evidence values as an examiner writes them: money as `EUR 735,025.50`, quantities with units."""
-    if isinstance(value, dict):
-        if {"amount", "currency"} <= value.keys() and isinstance(value["amount"], int | float):
-            return f"{value['currency']} {value['amount']:,.2f}"
-        if {"amount", "unit"} <= value.keys():
-            return f"{value['amount']:,} {value['unit']}"
-        if "name" in value:
-            return str(value["name"])
-    if isinstance(value, list):
-        return ", ".join(show_value(v) for v in value)
-    return "—" if value is None else str(value)
-
-
 def evidence_text(finding: Finding) -> Text:
     text = Text()
     for i, ev in enumerate(finding.evidence):
         if i:
             text.append("\n")
         text.append(f"{ev.document}.{ev.field} = ", style="dim")
-        text.append(show_value(ev.value))
+        text.append(render_value(ev.value))  # as the messages write values
         place = where(ev)
         if place:
             text.append(f"  ({place})", style="dim")

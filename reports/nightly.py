@@ -30,7 +30,7 @@ from reports.banking_days import (
     calendar_for_place,
 )
 from reports.discrepancy import FONT_STACK, TEMPLATE_DIR, _environment, html_to_pdf
-from reports.inputs import Disposition, ReportInputError
+from reports.inputs import Disposition, ReportInputError, validate_entries
 from reports.signing import load_or_create_signing_key, sign_bytes
 from reports.ucp import article_label, primary_article
 
@@ -104,18 +104,7 @@ def read_records_jsonl(path: Path) -> list[ExaminationRecord]:
 
 
 def _as_records(records: Iterable[ExaminationRecord | Mapping[str, Any]]) -> list[ExaminationRecord]:
-    out = []
-    for number, record in enumerate(records, start=1):
-        if isinstance(record, ExaminationRecord):
-            out.append(record)
-            continue
-        try:
-            out.append(ExaminationRecord.model_validate(record))
-        except ValidationError as err:
-            first = err.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "(record)"
-            raise ReportInputError(f"record {number}: field {where}: {first['msg']}") from None
-    return out
+    return validate_entries(records, ExaminationRecord, "record")
 
 
 # --------------------------------------------------------------------------- frames

@@ -22,6 +22,7 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -51,6 +52,8 @@ OcrErrorCode = Literal["ocr_timeout", "ocr_failed"]
 # Table rules and box edges that Tesseract reads as characters ("|", "_", "[", "—"): not words.
 # A lone "-" or "/" stays: "1 - 120", "Vessel / Voy." are text.
 _RULING = re.compile(r"^[|_—–=~\[\]!]+$|^-{2,}$")
+# Symbols a speck of scanner noise is read as, that trade documents do not print on their own.
+_SPECK = re.compile(r"^[©®™°•·«»¢§¶¬¦¤]+$")
 
 
 class OcrError(Exception):
@@ -229,13 +232,27 @@ def estimate_skew(image) -> float:  # image: PIL.Image.Image in mode "L"
     return best_angle
 
 
-def _run_tesseract(path: Path, settings: OcrSettings, file: str, page: int) -> tuple[list[tuple], float]:
-    pytesseract = _pytesseract()
+def _image_to_data(source, settings: OcrSettings) -> dict[str, list]:  # source: Path | PIL image
+    """Tesseract's words for ``source``: libtesseract in this process when it loads (one model
+    kept per process, so a re-read cut-out costs ~10 ms instead of a 0.17 s program start),
+    else the ``tesseract`` program through pytesseract. Raises the tesseract_api errors."""
+    from extractors import tesseract_api
 
-    started = time.perf_counter()
+    if tesseract_api.available():
+        return tesseract_api.image_to_data(
+            source, lang=settings.lang, psm=settings.psm, timeout_s=settings.page_timeout_s
+        )
+    pytesseract = _pytesseract()
+    if not isinstance(source, Path):
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="blocktrade-crop-") as folder:
+            written = Path(folder) / "crop.png"
+            source.save(written, format="PNG", compress_level=1)
+            return _image_to_data(written, settings)
     try:
-        data = pytesseract.image_to_data(
-            str(path),
+        return pytesseract.image_to_data(
+            str(source),
             lang=settings.lang,
             config=f"--psm {settings.psm}",
             timeout=settings.page_timeout_s,
@@ -243,16 +260,29 @@ def _run_tesseract(path: Path, settings: OcrSettings, file: str, page: int) -> t
         )
     except RuntimeError as exc:
         if "timeout" in str(exc).lower():
-            raise OcrError(
-                file, page, "ocr_timeout", f"OCR did not finish within {settings.page_timeout_s:g} s"
-            ) from None
-        raise OcrError(file, page, "ocr_failed", f"Tesseract failed: {exc}") from None
+            raise tesseract_api.TesseractTimeout(str(exc)) from None
+        raise tesseract_api.TesseractFailed(str(exc)) from None
     except pytesseract.TesseractNotFoundError:
-        raise OcrError(
-            file, page, "ocr_failed", "Tesseract is not installed (Debian package tesseract-ocr)"
+        raise tesseract_api.TesseractUnavailable(
+            "Tesseract is not installed (Debian packages tesseract-ocr, libtesseract5)"
         ) from None
     except pytesseract.TesseractError as exc:
-        raise OcrError(file, page, "ocr_failed", f"Tesseract failed: {exc.message}") from None
+        raise tesseract_api.TesseractFailed(exc.message) from None
+
+
+def _run_tesseract(source, settings: OcrSettings, file: str, page: int) -> tuple[list[tuple], float]:
+    """Words of ``source`` (an image file or a PIL image) with font-sized boxes (see below)."""
+    from extractors import tesseract_api
+
+    started = time.perf_counter()
+    try:
+        data = _image_to_data(source, settings)
+    except tesseract_api.TesseractTimeout:
+        raise OcrError(
+            file, page, "ocr_timeout", f"OCR did not finish within {settings.page_timeout_s:g} s"
+        ) from None
+    except (tesseract_api.TesseractFailed, tesseract_api.TesseractUnavailable) as exc:
+        raise OcrError(file, page, "ocr_failed", f"Tesseract failed: {exc}") from None
     elapsed = time.perf_counter() - started
     read: list[tuple] = []
     sizes: dict[tuple[int, int, int], list[float]] = {}
@@ -277,7 +307,7 @@ def _run_tesseract(path: Path, settings: OcrSettings, file: str, page: int) -> t
         read.append(
             (text, left, top, left + width, top + height, confidence / 100.0, (block, paragraph, line))
         )
-    read = _trim_tall_boxes(path, read)
+    read = _trim_tall_boxes(source, read)
     for text, _x0, top, _x1, bottom, _conf, key in read:
         sizes.setdefault(key, []).append((bottom - top) / _ink_ratio(text))
     # Tesseract boxes hug the ink ("on" is x-height tall, "Ltd" is not); a text PDF's word box is
@@ -300,7 +330,7 @@ def _run_tesseract(path: Path, settings: OcrSettings, file: str, page: int) -> t
 TALL_BOX_RATIO = 1.35
 
 
-def _trim_tall_boxes(path: Path, read: list[tuple]) -> list[tuple]:
+def _trim_tall_boxes(source, read: list[tuple]) -> list[tuple]:  # source: Path | PIL image
     """Word boxes with a noise speck above or below shrunk back to the word's ink.
 
     Tesseract's word box is the bounding box of every blob it took for the word; one speck of
@@ -323,7 +353,7 @@ def _trim_tall_boxes(path: Path, read: list[tuple]) -> list[tuple]:
     from PIL import Image
 
     trimmed = list(read)
-    with Image.open(path) as image:
+    with Image.open(source) if isinstance(source, Path) else nullcontext(source) as image:
         page = image.convert("L")
         for index in tall:
             text, x0, top, x1, bottom, conf, key = read[index]
@@ -358,20 +388,65 @@ def _ink_ratio(text: str) -> float:
     return (0.72 if tall else 0.5) + (_DESCENT if any(ch in _DESCENDERS for ch in text) else 0.0)
 
 
-def _orientation(path: Path, settings: OcrSettings) -> int:
+def _orientation(page, settings: OcrSettings) -> int:  # page: PIL image
     """Clockwise degrees that make the page upright, per Tesseract OSD (0 when it cannot tell)."""
-    pytesseract = _pytesseract()
+    import tempfile
 
-    try:
-        text = pytesseract.image_to_osd(str(path), config="--psm 0", timeout=settings.page_timeout_s)
-    except (pytesseract.TesseractError, RuntimeError):
-        return 0  # too little text to tell: keep the page as it is
+    from extractors import tesseract_api
+
+    if tesseract_api.available():
+        try:
+            return tesseract_api.detect_orientation(page, timeout_s=settings.page_timeout_s) or 0
+        except (tesseract_api.TesseractFailed, tesseract_api.TesseractUnavailable):
+            return 0  # no orientation data or too little text: keep the page as it is
+    pytesseract = _pytesseract()
+    with tempfile.TemporaryDirectory(prefix="blocktrade-osd-") as folder:
+        written = Path(folder) / "page.png"
+        page.save(written, format="PNG", compress_level=1)
+        try:
+            text = pytesseract.image_to_osd(str(written), config="--psm 0", timeout=settings.page_timeout_s)
+        except (pytesseract.TesseractError, RuntimeError):
+            return 0  # too little text to tell: keep the page as it is
     match = re.search(r"Rotate:\s*(\d+)", text)
     return int(match.group(1)) % 360 if match else 0
 
 
 def _mean_confidence(words: Sequence[tuple]) -> float:
     return sum(w[5] for w in words) / len(words) if words else 0.0
+
+
+def _prepare(page, settings: OcrSettings, dpi: float):  # -> (PIL image "L", skew, Rules | None)
+    """The page straightened (when skewed enough to matter), its rules found."""
+    from PIL import Image
+
+    skew = 0.0
+    if settings.deskew:
+        skew = estimate_skew(page)
+        if abs(skew) >= DESKEW_MIN_DEGREES:
+            page = page.rotate(skew, resample=Image.BICUBIC, fillcolor=255)
+        else:
+            skew = 0.0
+    rules = find_rules(page, dpi) if settings.rules else None
+    if settings.remove_rules:
+        page = remove_rules(page)
+    page.info["dpi"] = (dpi, dpi)  # Tesseract's resolution, as the file said
+    return page, skew, rules
+
+
+def _read_page(
+    page, rules: Rules | None, settings: OcrSettings, image: PageImage
+) -> tuple[list[tuple], float]:
+    """The page pass, then the stamps, unread ink and unsure runs read again alone."""
+    words, tesseract_seconds = _run_tesseract(page, settings, image.file, image.page)
+    if rules is not None:
+        words, extra_seconds = _read_boxes(page, rules, words, settings, image)
+        tesseract_seconds += extra_seconds
+    if settings.reread_unsure:
+        words, extra_seconds = _read_unread(page, words, settings, image)
+        tesseract_seconds += extra_seconds
+        words, extra_seconds = _reread_unsure(page, words, settings, image, rules)
+        tesseract_seconds += extra_seconds
+    return words, tesseract_seconds
 
 
 def ocr_page(image: PageImage, settings: OcrSettings | None = None) -> OcrPageResult:
@@ -381,71 +456,32 @@ def ocr_page(image: PageImage, settings: OcrSettings | None = None) -> OcrPageRe
     settings = settings or OcrSettings()
     _limit_threads()
     started = time.perf_counter()
-    path = image.path
-    skew = 0.0
-    rules: Rules | None = None
-    if settings.deskew or settings.remove_rules or settings.rules:
-        with Image.open(path) as loaded:
-            page = loaded
-            if settings.deskew:
-                skew = estimate_skew(loaded)
-                if abs(skew) >= DESKEW_MIN_DEGREES:
-                    page = loaded.rotate(skew, resample=Image.BICUBIC, fillcolor=255)
-                else:
-                    skew = 0.0
-            if settings.rules:
-                rules = find_rules(page, 72.0 / image.points_per_pixel)
-            if settings.remove_rules:
-                page = remove_rules(page)
-            if page is not loaded:
-                path = path.with_name(path.stem + "-prepared.png")
-                page.save(path, format="PNG", compress_level=1)
-    words, tesseract_seconds = _run_tesseract(path, settings, image.file, image.page)
-    if rules is not None:
-        words, extra_seconds = _read_boxes(path, rules, words, settings, image)
-        tesseract_seconds += extra_seconds
-    if settings.reread_unsure:
-        words, extra_seconds = _reread_unsure(path, words, settings, image)
-        tesseract_seconds += extra_seconds
+    # decoded once and handed to every stage (each used to decode the page file again: ~0.1 s)
+    with Image.open(image.path) as loaded:
+        received = loaded.convert("L")
+    dpi = 72.0 / image.points_per_pixel
+    page, skew, rules = _prepare(received, settings, dpi)
+    words, tesseract_seconds = _read_page(page, rules, settings, image)
     rotation = 0
     width_px, height_px = image.width_px, image.height_px
     if settings.orientation and (
         len(words) < OSD_BELOW_WORDS or _mean_confidence(words) < OSD_BELOW_MEAN_CONFIDENCE
     ):
         osd_started = time.perf_counter()
-        rotation = _orientation(path, settings)
+        rotation = _orientation(page, settings)
         tesseract_seconds += time.perf_counter() - osd_started
         if rotation:
             # turn the page as received, then straighten it again: the skew measured on a page
             # lying on its side means nothing
-            turned_skew = 0.0
-            with Image.open(image.path) as original:
-                turned = original.rotate(-rotation, expand=True, fillcolor=255)
-                if settings.deskew:
-                    turned_skew = estimate_skew(turned)
-                    if abs(turned_skew) >= DESKEW_MIN_DEGREES:
-                        turned = turned.rotate(turned_skew, resample=Image.BICUBIC, fillcolor=255)
-                    else:
-                        turned_skew = 0.0
-                if settings.remove_rules:
-                    turned = remove_rules(turned)
-                turned_path = image.path.with_name(image.path.stem + f"-r{rotation}.png")
-                turned.save(turned_path, format="PNG", compress_level=1)
-                turned_size = turned.size
-            second, seconds = _run_tesseract(turned_path, settings, image.file, image.page)
+            turned = received.rotate(-rotation, expand=True, fillcolor=255)
+            turned.info["dpi"] = (dpi, dpi)
+            turned, turned_skew, turned_rules = _prepare(turned, settings, dpi)
+            second, seconds = _read_page(turned, turned_rules, settings, image)
             tesseract_seconds += seconds
             # OSD said turn it: keep the turned reading unless it reads worse on average
             if _mean_confidence(second) >= _mean_confidence(words):
-                words, path, skew = second, turned_path, turned_skew
-                width_px, height_px = turned_size
-                if settings.rules:
-                    with Image.open(turned_path) as turned_page:
-                        rules = find_rules(turned_page, 72.0 / image.points_per_pixel)
-                    words, extra_seconds = _read_boxes(turned_path, rules, words, settings, image)
-                    tesseract_seconds += extra_seconds
-                if settings.reread_unsure:
-                    words, extra_seconds = _reread_unsure(turned_path, words, settings, image)
-                    tesseract_seconds += extra_seconds
+                words, skew, rules = second, turned_skew, turned_rules
+                width_px, height_px = turned.size
             else:
                 rotation = 0
     scale = image.points_per_pixel
@@ -499,9 +535,48 @@ def _stamp_text(reading: Sequence[tuple]) -> str | None:
     return text if text and is_stamp(text) else None
 
 
+def _read_crop(
+    page, box: tuple[int, int, int, int], factor: float, settings: OcrSettings, image: PageImage
+) -> tuple[list[tuple], float]:
+    """Read ``box`` of ``page`` alone as one line (page segmentation 7), scaled by ``factor``
+    and set on a white margin; words come back in ``page`` pixels."""
+    from PIL import Image
+
+    left, upper = box[0], box[1]
+    crop = page.crop(box)
+    if factor != 1.0:
+        crop = crop.resize(
+            (max(1, round(crop.width * factor)), max(1, round(crop.height * factor))), Image.LANCZOS
+        )
+    canvas = Image.new("L", (crop.width + 2 * BOX_MARGIN_PX, crop.height + 2 * BOX_MARGIN_PX), 255)
+    canvas.paste(crop, (BOX_MARGIN_PX, BOX_MARGIN_PX))
+    canvas.info["dpi"] = page.info.get("dpi", (300, 300))
+    read, elapsed = _run_tesseract(canvas, replace(settings, psm=7), image.file, image.page)
+    return [
+        (
+            text,
+            (a - BOX_MARGIN_PX) / factor + left,
+            (b - BOX_MARGIN_PX) / factor + upper,
+            (c - BOX_MARGIN_PX) / factor + left,
+            (d - BOX_MARGIN_PX) / factor + upper,
+            conf,
+        )
+        for text, a, b, c, d, conf in read
+    ], elapsed
+
+
+def _surest(readings: Sequence[list[tuple]]) -> list[tuple]:
+    """The reading whose least sure word is surest (then the surest on average)."""
+    return max(readings, key=lambda r: (min((w[5] for w in r), default=0.0), _mean_confidence(r)))
+
+
 # At most this many unsure runs are re-read on a page (each is a Tesseract run of ~0.1 s): a
 # page of bad print is for a person.
 REREAD_MAX_RUNS = 8
+# An unsure run is read alone at these scales until every word is sure: Tesseract splits or
+# misreads a long reference at one size and reads it whole at another ("TPSC789 163519" at
+# 0.06 at full size, "TPSC789163519" at 0.91 at 3/4).
+REREAD_SCALES = (1.0, 0.75, 1.5)
 
 
 def _has_alnum(text: str) -> bool:
@@ -554,6 +629,25 @@ def _unsure_runs(words: list[tuple]) -> list[list[int]]:
     return sorted(runs, key=priority)[:REREAD_MAX_RUNS]
 
 
+# Pixels kept clear of a column rule when a re-read is clipped to its table cell.
+CELL_RULE_CLEARANCE_PX = 4
+
+
+def _inside_cell(rules: Rules, run: list[tuple], left: int, right: int) -> tuple[int, int]:
+    """``left``..``right`` clipped to the table cell the run's middle is in: a column rule in a
+    cut-out is read as a letter or swallows the one beside it ("Quantity" at a rule read "on")."""
+    middle_x = (min(w[1] for w in run) + max(w[3] for w in run)) / 2
+    middle_y = (min(w[2] for w in run) + max(w[4] for w in run)) / 2
+    for x, top, bottom in rules.vertical:
+        if not top <= middle_y <= bottom:
+            continue
+        if left <= x <= middle_x:
+            left = int(x) + CELL_RULE_CLEARANCE_PX
+        elif middle_x < x <= right:
+            right = int(x) - CELL_RULE_CLEARANCE_PX
+    return left, right
+
+
 # How far (in word heights) a re-read of a stray mark looks either side for the word it was.
 REREAD_WIDEN_EM = 4.0
 
@@ -573,7 +667,7 @@ def _widen_to_neighbours(
 
 
 def _reread_unsure(
-    path: Path, words: list[tuple], settings: OcrSettings, image: PageImage
+    page, words: list[tuple], settings: OcrSettings, image: PageImage, rules: Rules | None = None
 ) -> tuple[list[tuple], float]:
     """Re-read, each cut out on its own as one line, the runs of words the page pass was unsure of.
 
@@ -583,16 +677,13 @@ def _reread_unsure(
     (Stacking all cut-outs on one sheet for a single Tesseract run was tried: faster, but
     field accuracy on the generated scans fell from 94.1% to 92.0%.)
     """
-    from PIL import Image
 
     runs = _unsure_runs(words)
     if not runs:
         return words, 0.0
     seconds = 0.0
     replaced: dict[int, list[tuple]] = {}
-    with Image.open(path) as loaded:
-        page = loaded.convert("L")
-    for number, run in enumerate(runs):
+    for run in runs:
         old = [words[i] for i in run]
         height = max(w[4] - w[2] for w in old)
         pad_x, pad_y = 0.4 * height, 0.1 * height
@@ -604,18 +695,20 @@ def _reread_unsure(
             # look either side, up to the neighbouring words of the line
             left, right = _widen_to_neighbours(words, run, left, right, height)
             right = min(page.width, right)
+        if rules is not None:
+            left, right = _inside_cell(rules, old, left, right)
         bottom = min(page.height, int(max(w[4] for w in old) + pad_y) + 1)
         if right <= left or bottom <= top:
             continue
-        crop = page.crop((left, top, right, bottom))
-        canvas = Image.new("L", (crop.width + 2 * BOX_MARGIN_PX, crop.height + 2 * BOX_MARGIN_PX), 255)
-        canvas.paste(crop, (BOX_MARGIN_PX, BOX_MARGIN_PX))
-        crop_path = path.with_name(f"{path.stem}-run{number}.png")
-        canvas.save(crop_path, format="PNG", compress_level=1)
-        read, elapsed = _run_tesseract(crop_path, replace(settings, psm=7), image.file, image.page)
-        seconds += elapsed
-        dx, dy = left - BOX_MARGIN_PX, top - BOX_MARGIN_PX
-        new = [(t, a + dx, b + dy, c + dx, d + dy, conf) for t, a, b, c, d, conf in read]
+        readings: list[list[tuple]] = []
+        for factor in REREAD_SCALES:
+            read, elapsed = _read_crop(page, (left, top, right, bottom), factor, settings, image)
+            seconds += elapsed
+            if read:
+                readings.append(read)
+                if min(w[5] for w in read) >= LOW_CONFIDENCE:
+                    break
+        new = _surest(readings) if readings else []
         if not new:
             continue
         if any(_has_alnum(w[0]) for w in old):
@@ -636,8 +729,60 @@ def _reread_unsure(
     return out, seconds
 
 
+# At most this many regions of ink no word covers are read on a page; text read there is kept
+# only when Tesseract is this sure of it (a signature or a smudge reads as low-confidence junk).
+UNREAD_MAX_REGIONS = 8
+UNREAD_MIN_CONFIDENCE = 0.6
+UNREAD_COVER_CONFIDENCE = 0.45
+
+
+def _read_unread(
+    page, words: list[tuple], settings: OcrSettings, image: PageImage
+) -> tuple[list[tuple], float]:
+    """Read, each alone as one line, the text-like ink the page pass left without a word."""
+
+    from extractors.images import find_unread_ink
+
+    if len(words) < OSD_BELOW_WORDS:
+        return words, 0.0  # a page read this poorly is for orientation detection, not patching
+    em = statistics.median(w[4] - w[2] for w in words)
+    # a word read as junk (confidence near 0) does not count as covering its ink: a bold table
+    # header between rules comes back from the page pass as "RW IKI GW." at 0.0-0.4
+    sure = [w for w in words if w[5] >= UNREAD_COVER_CONFIDENCE]
+    regions = find_unread_ink(page, [w[1:5] for w in sure], em, 72.0 / image.points_per_pixel)
+    # ink just beside a sure word of its line is a piece of that word its box left out
+    # ("LIGHTING" boxed without its G), not a word of its own
+    regions = [
+        region
+        for region in regions
+        if not any(
+            min(region[3], w[4]) - max(region[1], w[2]) > 0.3 * em
+            and region[0] - 0.5 * em < w[3]
+            and w[1] < region[2] + 0.5 * em
+            for w in sure
+        )
+    ]
+    seconds = 0.0
+    kept = list(words)
+    for x0, top, x1, bottom in regions[:UNREAD_MAX_REGIONS]:
+        pad = round(0.3 * em)
+        box = (max(0, x0 - pad), max(0, top - pad), min(page.width, x1 + pad), min(page.height, bottom + pad))
+        read, elapsed = _read_crop(page, box, 1.0, settings, image)
+        seconds += elapsed
+        if any(_has_alnum(w[0]) for w in read) and _mean_confidence(read) >= UNREAD_MIN_CONFIDENCE:
+            # the junk the page pass made of this ink goes
+            kept = [
+                w
+                for w in kept
+                if w[5] >= UNREAD_COVER_CONFIDENCE
+                or not (box[0] <= (w[1] + w[3]) / 2 <= box[2] and box[1] <= (w[2] + w[4]) / 2 <= box[3])
+            ]
+            kept.extend(read)
+    return kept, seconds
+
+
 def _read_boxes(
-    path: Path, rules: Rules, words: list[tuple], settings: OcrSettings, image: PageImage
+    page, rules: Rules, words: list[tuple], settings: OcrSettings, image: PageImage
 ) -> tuple[list[tuple], float]:
     """Re-read the inside of each framed box that the page pass read nothing (or nothing sure) in.
 
@@ -645,12 +790,9 @@ def _read_boxes(
     drops it; cut out without its frame, with a white margin, the same word reads as one line
     (page segmentation 7). The box's words replace whatever the page pass had inside it.
     """
-    from PIL import Image
 
     seconds = 0.0
-    with Image.open(path) as loaded:
-        page = loaded.convert("L")
-    for number, (x0, top, x1, bottom) in enumerate(rules.boxes):
+    for x0, top, x1, bottom in rules.boxes:
         inside = [w for w in words if x0 <= (w[1] + w[3]) / 2 <= x1 and top <= (w[2] + w[4]) / 2 <= bottom]
         # a small frame is a stamp: Tesseract's confidence on stamp lettering is no guide (it
         # read ORIGINAL as "ORTGTNAT." at 0.9), so it is always read again; a wide one is a
@@ -658,39 +800,25 @@ def _read_boxes(
         stamp_sized = (x1 - x0) < STAMP_MAX_WIDTH * page.width
         if not stamp_sized and inside and _mean_confidence(inside) >= LOW_CONFIDENCE:
             continue
+        if not stamp_sized and any(x0 < x < x1 and t < bottom and b > top for x, t, b in rules.vertical):
+            # a row of table cells: read as one line its column rules turn into letters; what
+            # the page pass left unread in its cells is read cell by cell (_read_unread)
+            continue
         # cut out with its frame: alone on white, a frame does not trouble Tesseract (it reads
         # the sides as "|", dropped as ruling), while whitening it ate the letters touching it
         pad = round(BOX_FRAME_IN * 72.0 / image.points_per_pixel)
-        left, upper = max(0, int(x0) - pad), max(0, int(top) - pad)
-        crop = page.crop(
-            (left, upper, min(page.width, int(x1) + pad + 1), min(page.height, int(bottom) + pad + 1))
-        )
+        box = (
+            max(0, int(x0) - pad), max(0, int(top) - pad),
+            min(page.width, int(x1) + pad + 1), min(page.height, int(bottom) + pad + 1),
+        )  # fmt: skip
         readings: list[list[tuple]] = [inside] if inside else []
-        for attempt, factor in enumerate(BOX_SCALES):
+        for factor in BOX_SCALES:
             if readings and _stamp_text(readings[-1]) and _mean_confidence(readings[-1]) >= BOX_SURE:
                 break
-            size = (max(1, round(crop.width * factor)), max(1, round(crop.height * factor)))
-            scaled = crop.resize(size, Image.LANCZOS)
-            canvas = Image.new("L", (size[0] + 2 * BOX_MARGIN_PX, size[1] + 2 * BOX_MARGIN_PX), 255)
-            canvas.paste(scaled, (BOX_MARGIN_PX, BOX_MARGIN_PX))
-            crop_path = path.with_name(f"{path.stem}-box{number}-{attempt}.png")
-            canvas.save(crop_path, format="PNG", compress_level=1)
-            read, elapsed = _run_tesseract(crop_path, replace(settings, psm=7), image.file, image.page)
+            read, elapsed = _read_crop(page, box, factor, settings, image)
             seconds += elapsed
             if read:
-                readings.append(
-                    [
-                        (
-                            text,
-                            (a - BOX_MARGIN_PX) / factor + left,
-                            (b - BOX_MARGIN_PX) / factor + upper,
-                            (c - BOX_MARGIN_PX) / factor + left,
-                            (d - BOX_MARGIN_PX) / factor + upper,
-                            conf,
-                        )
-                        for text, a, b, c, d, conf in read
-                    ]
-                )
+                readings.append(read)
         if not readings:
             continue
         best = max(
@@ -758,6 +886,8 @@ def page_from_result(result: OcrPageResult) -> OcrPage:
     """An ``OcrPage`` (lines and segments built the same way as for a text PDF)."""
     words: list[Word] = []
     for text, x0, top, x1, bottom, confidence in result.words:
+        if _SPECK.match(text):
+            continue
         words.append(
             OcrWord(
                 text=ocr_normalize.normalize_token(text),
@@ -770,7 +900,7 @@ def page_from_result(result: OcrPageResult) -> OcrPage:
                 raw=text,
             )
         )
-    words = ocr_normalize.merge_broken_numbers(words)
+    words = ocr_normalize.split_glued_legal_forms(ocr_normalize.merge_broken_numbers(words))
     lines = group_lines(words, result.page)
     for line in lines:
         line.segments = _cut_at_rules(_segments(line.words), result.vertical_rules)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from extractors.models import Extracted, LetterOfCredit, Money, Provenance
+from extractors.models import Extracted, LetterOfCredit, Money, Party, Provenance
 from extractors.pdf_text import Word
 
 # Letters that stand for digits when they sit among digits.
@@ -288,3 +288,126 @@ def _walk(value: Any, path: str) -> Iterable[tuple[str, Extracted[Any]]]:
             child = getattr(value, name)
             if isinstance(child, (Extracted, list, BaseModel)):
                 yield from _walk(child, f"{path}.{name}" if path else name)
+
+
+# --------------------------------------------------------------------------- corroboration
+
+# A low-confidence value is trusted when an independent source shows the same value: the
+# credit (SWIFT text, no OCR) or a document of another file (another scan, read on its own).
+# A misread that happens to spell exactly what another source says is very unlikely for a value
+# this informative; a short one ("1", "KG") agrees by chance and still goes to a person.
+CORROBORATE_MIN_CHARS = 4
+
+
+def _canonical_text(text: str) -> str:
+    # "TO THE ORDER OF" and "TO ORDER OF" say the same (ISBP 821 E8)
+    return " ".join(re.findall(r"[A-Z0-9]+", text.upper())).replace("TO THE ORDER OF", "TO ORDER OF")
+
+
+def _renderings(value: Any) -> list[str]:
+    """The texts a value stands for, canonical: a party is its name, and so on."""
+    from extractors.models import Quantity
+
+    if isinstance(value, bool) or value is None:
+        return []
+    if isinstance(value, Party):  # the address too: a misread street is still a misread
+        return [_canonical_text(" ".join([value.name, *value.address]))]
+    if isinstance(value, Money):
+        return [_canonical_text(f"{value.currency} {value.amount:.2f}")]
+    if isinstance(value, Quantity):
+        return [_canonical_text(f"{value.amount.normalize():f} {value.unit}")]
+    if isinstance(value, str):
+        return [_canonical_text(value)]
+    return []
+
+
+def _informative(canonical: str) -> bool:
+    return sum(ch.isalnum() for ch in canonical) >= CORROBORATE_MIN_CHARS
+
+
+def _corpus(value: Any) -> list[str]:
+    """What a source value offers to corroborate others: its renderings, and a party's name and
+    address lines alone too (a consignee's name can appear inside a 46A narrative)."""
+    texts = _renderings(value)
+    if isinstance(value, Party):
+        texts += [_canonical_text(value.name), *(_canonical_text(line) for line in value.address)]
+    return [t for t in texts if t]
+
+
+def corroborate(documents: Sequence[Any], lc: LetterOfCredit) -> None:
+    """Clear the human check of low-confidence OCR values that another source confirms.
+
+    Only values marked for their OCR confidence are considered (a near-miss of the credit's
+    value stays marked). Text is compared canonically (upper case, letters and digits), and a
+    value matches as whole words inside a source text: "POLDER COMMERCIAL BANK N.V." inside
+    46A's "... TO ORDER OF POLDER COMMERCIAL BANK N.V.". The evidence says what confirmed it.
+    """
+    sources: list[tuple[str, str, str]] = []  # (file, where, canonical text)
+    for path, extracted in _walk(lc, ""):
+        for text in _corpus(extracted.value):
+            sources.append((lc.file, f"the credit ({path})", text))
+    for number, requirement in enumerate(lc.documents_required, start=1):
+        sources.append((lc.file, f"the credit (46A item {number})", _canonical_text(requirement.raw)))
+    for document in documents:
+        doc_type = getattr(document, "type", "document")
+        for path, extracted in _walk(document, ""):
+            for text in _corpus(extracted.value):
+                sources.append(
+                    (extracted.source.file, f"the {doc_type} ({extracted.source.file}, {path})", text)
+                )
+
+    def confirmed(text: str, file: str) -> str | None:
+        return next((where for f, where, t in sources if f != file and f" {text} " in f" {t} "), None)
+
+    for document in documents:
+        for _path, extracted in _walk(document, ""):
+            source = extracted.source
+            if not source.needs_review or not (source.review_reason or "").startswith("OCR confidence"):
+                continue
+            wanted = [t for t in _renderings(extracted.value) if _informative(t)]
+            where = next((w for w in (confirmed(t, source.file) for t in wanted) if w), None)
+            if (
+                where is None
+                and isinstance(extracted.value, Party)
+                and _informative(name := _canonical_text(extracted.value.name))
+            ):
+                # laid out differently elsewhere: the name and each address line confirmed apart
+                lines = [_canonical_text(line) for line in extracted.value.address]
+                if all(confirmed(line, source.file) for line in lines if line):
+                    where = confirmed(name, source.file)
+            if where is None:
+                continue
+            source.needs_review = False
+            source.notes.append(
+                f"read at OCR confidence {source.ocr_confidence:.2f}; the same value is on {where},"
+                " so it is not sent for a human check"
+            )
+            source.review_reason = None
+
+
+# --------------------------------------------------------------------------- glued words
+
+# A legal form Tesseract joined to the word before it: "BANKN.V." is "BANK N.V.",
+# "SANAYIA.S." is "SANAYI A.S.". Only dotted capitals (two or more "X." pairs) after three or
+# more capitals: no ordinary word ends like that.
+_GLUED_LEGAL_FORM = re.compile(r"^([A-Z]{3,})((?:[A-Z]\.){2,}[,]?)$")
+
+
+def split_glued_legal_forms(words: Sequence[Word]) -> list[Word]:
+    """OCR words with a glued dotted legal form split in two, the box shared by characters."""
+    from dataclasses import replace
+
+    out: list[Word] = []
+    for word in words:
+        match = _GLUED_LEGAL_FORM.match(word.text)
+        if not match:
+            out.append(word)
+            continue
+        head, tail = match.group(1), match.group(2)
+        split_at = word.x0 + (word.x1 - word.x0) * len(head) / len(word.text)
+        first = replace(word, text=head, x1=split_at)
+        second = replace(word, text=tail, x0=split_at)
+        if hasattr(word, "raw"):  # each piece is what was read of it
+            first, second = replace(first, raw=head), replace(second, raw=tail)
+        out.extend((first, second))
+    return out

@@ -12,6 +12,7 @@ from extractors.fields.common import (
     Found,
     Reader,
     common_fields,
+    is_caption,
     letterhead,
     parse_count_value,
     parse_packages,
@@ -21,6 +22,7 @@ from extractors.fields.common import (
     parse_weight,
 )
 from extractors.models import BillOfLading, Extracted, Party
+from extractors.pdf_text import Line, Segment
 
 NUMBER_LABELS = [r"b/l no\.?", r"b/l number", r"bill of lading no\.?", r"bill of lading number", r"b/l ref\.?",
                  r"document no\.?", r"bl no\.?"]  # fmt: skip
@@ -29,6 +31,11 @@ VESSEL_LABELS = [r"ocean vessel", r"vessel ?/ ?voy(age)?\.?( no\.?)?", r"vessel 
 VOYAGE_LABELS = [r"voyage no\.?", r"voy\.? no\.?", r"voyage"]
 ORIGINALS_LABELS = [r"number of original b/?ls?", r"no\.? of original b\(s\)/l", r"number of originals?",
                     r"no\.? of originals?", r"original b/?ls? issued", r"number of original bills of lading"]  # fmt: skip
+# A form's note after a party caption ("Notify Party (Complete name and address):",
+# "Consignee (or order)") belongs to the caption, not to the party's name.
+CAPTION_NOTE = r"(?:\s*\([^()]{1,60}\))?"
+# "SAME AS CONSIGNEE" in the notify box: the consignee is to be notified (OCR may drop a space).
+SAME_AS_CONSIGNEE_RE = re.compile(r"^\s*same\s*as\s*(?:the\s*)?(?:consignee|cnee)\b", re.IGNORECASE)
 ISSUE_LABELS = [r"place and date of issue", r"date of issue", r"issue date", r"date"]
 TITLE_RE = re.compile(
     r"\b((ocean|marine|multimodal|combined)\s+(transport\s+)?)?bills?\s+of\s+lading\b|\bcharter\s+party\s+b/l\b",
@@ -95,12 +102,17 @@ def extract(reader: Reader) -> BillOfLading:
         ("consignee", [r"consignee"]),
         ("notify_party", [r"notify party", r"notify address", r"notify"]),
     ):
-        party = reader.party(labels)
+        party = reader.party([label + CAPTION_NOTE for label in labels])
         if party:
             fields[key] = _join_to_order(party)
+    notify = fields.get("notify_party")
+    if isinstance(notify, Extracted):
+        fields["notify_party"] = _same_as_consignee(notify, fields.get("consignee"))
     carrier = reader.party([r"carrier", r"carrier name"])
     if carrier is None:
         carrier = letterhead(reader, TITLE_RE)
+        if carrier is not None and TITLE_RE.fullmatch(carrier.value.name.strip(" .:")):
+            carrier = None  # the title beside a caption is no letterhead
     if carrier:
         fields["carrier"] = carrier
 
@@ -197,6 +209,17 @@ def _with_wrapped_voyage(reader: Reader, vessel: Extracted[str]) -> Extracted[st
         return vessel
     value = f"{vessel.value} {wrapped.text.strip()}"
     return Extracted[str](value=value, source=vessel.source.model_copy(update={"raw": value}))
+
+
+def _same_as_consignee(notify: Extracted[Party], consignee: object) -> Extracted[Party]:
+    """A notify box reading "SAME AS CONSIGNEE" names the consignee: its name and address,
+    read where the notify box says so."""
+    words = [notify.value.name, *notify.value.address]
+    if not isinstance(consignee, Extracted) or not any(SAME_AS_CONSIGNEE_RE.match(w) for w in words[:2]):
+        return notify
+    note = f"notify party reads {notify.source.raw.strip()!r}: the consignee"
+    source = notify.source.model_copy(update={"notes": [*notify.source.notes, note]})
+    return Extracted[Party](value=consignee.value.model_copy(), source=source)
 
 
 def _join_to_order(party: Extracted[Party]) -> Extracted[Party]:
@@ -301,9 +324,16 @@ def _signatory(reader: Reader, fields: dict[str, object]) -> None:
             found = Found(text, words, line)
             fields["signatory_capacity"] = reader.extracted(capacity, found, 0.8)
             name = None
+            name_found = found
             by = SIGNED_BY_RE.search(text)
+            own = _own_segment(line, match.start())
+            # the capacity opens a box of its own ("AS CARRIER" under the signer's name): what
+            # precedes it on the line is another column
+            above = _signer_above(reader, line, own) if own is not None and capacity == "carrier" else None
             if by:
                 name = by.group(1)
+            elif above is not None:
+                name, name_found = above.text, above
             elif match.start() > 0:
                 name = text[: match.start()].strip(" ,:-")
                 name = re.sub(r"^(signed|signature|by)\s*:?\s*", "", name, flags=re.IGNORECASE) or None
@@ -311,5 +341,45 @@ def _signatory(reader: Reader, fields: dict[str, object]) -> None:
                 target = AGENT_TARGET_RE.search(text)
                 name = target.group(1) if target else None
             if name:
-                fields["signatory"] = reader.extracted(parse_text(name) or name, found, 0.7)
+                name = parse_text(name) or name
+                fields["signatory"] = reader.extracted(name, name_found, 0.7)
+                if capacity == "carrier" and "carrier" not in fields:
+                    # signed "as carrier": the signature names the carrier (UCP 600 20(a)(i))
+                    fields["carrier"] = reader.extracted(Party(name=name), name_found, 0.7)
             return
+
+
+# a signature line under the signer's name: "BY ______", "Per pro", underscores
+_SIGN_HERE_RE = re.compile(r"^\s*(by|per|p\.?\s*p\.?)?\s*[:._\-\s]*$", re.IGNORECASE)
+
+
+def _own_segment(line: Line, start: int) -> Segment | None:
+    """The segment of ``line`` that starts at character ``start`` of its text, if one does."""
+    position = 0
+    for segment in line.segments:
+        if position == start:
+            return segment
+        if position > start:
+            return None
+        position += len(segment.text) + 1
+    return None
+
+
+def _signer_above(reader: Reader, line: Line, box: Segment) -> Found | None:
+    """The signer's name above a capacity set in its own box, past a "BY ____" line; a
+    caption ("Signature:") ends the box."""
+    page_lines = reader.pdf.pages[line.page - 1].lines
+    previous = line
+    for above in reversed(page_lines[max(0, line.index - 4) : line.index]):
+        if previous.top - above.bottom > 2.5 * max(previous.height, 6.0):
+            return None
+        cell = next((s for s in above.segments if abs(s.x0 - box.x0) <= 12), None)
+        previous = above
+        if cell is None:
+            continue
+        if is_caption(cell.text) or re.match(r"^\s*signature\s*:", cell.text, re.IGNORECASE):
+            return None
+        if _SIGN_HERE_RE.match(cell.text) or not re.search(r"[A-Za-z]{2}", cell.text):
+            continue
+        return Found(cell.text, list(cell.words), above)
+    return None

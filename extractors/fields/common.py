@@ -64,7 +64,8 @@ class Found:
 
 def _label_regex(labels: Sequence[str]) -> re.Pattern[str]:
     # Longest first so "Invoice Date" wins over "Date"; the label must start the segment.
-    ordered = sorted(labels, key=len, reverse=True)
+    # A space inside a label may be missing: OCR often drops the narrow one in "L/C No.".
+    ordered = [label.replace(" ", r"\s*") for label in sorted(labels, key=len, reverse=True)]
     return re.compile(r"^\s*(?:" + "|".join(ordered) + r")(?![A-Za-z])\s*[:.#\-]*\s*", re.IGNORECASE)
 
 

@@ -1,0 +1,162 @@
+"""Low-confidence OCR values confirmed by another source, glued legal forms, tolerant labels,
+and ink the page pass left unread."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from extractors.models import Extracted, Money, Party, Provenance
+from extractors.ocr import OcrWord
+from extractors.ocr_normalize import corroborate, split_glued_legal_forms
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _ocr(value, file: str, confidence: float = 0.4):
+    low = confidence < 0.7
+    source = Provenance(
+        file=file, page=1, raw=str(value), extractor="ocr", confidence=confidence,
+        ocr_confidence=confidence, needs_review=low,
+        review_reason=f"OCR confidence {confidence:.2f} below 0.70" if low else None,
+    )  # fmt: skip
+    return Extracted[type(value)](value=value, source=source)
+
+
+@pytest.fixture(scope="module")
+def sample_lc():
+    """The example presentation's credit (SWIFT text, as a bank sends it)."""
+    from extractors.swift import parse_mt700
+
+    credit = next(p for p in (REPO / "examples" / "compliant").iterdir() if p.suffix in (".txt", ".fin"))
+    return parse_mt700(credit.read_text(), credit.name)
+
+
+def _document(doc_type: str, **fields):
+    from pydantic import create_model
+
+    model = create_model(
+        f"Doc_{doc_type}",
+        type=(str, doc_type),
+        **{name: (type(value), ...) for name, value in fields.items()},
+        __config__={"arbitrary_types_allowed": True},
+    )
+    return model(**fields)
+
+
+def test_a_low_confidence_value_equal_to_the_credit_is_not_sent_for_a_check(sample_lc) -> None:
+    beneficiary = sample_lc.beneficiary.value
+    party = Party(name=beneficiary.name, address=list(beneficiary.address))
+    invoice = _document("commercial_invoice", issuer=_ocr(party, "inv.png"))
+    corroborate([invoice], sample_lc)
+    source = invoice.issuer.source
+    assert not source.needs_review and source.review_reason is None
+    assert any("the credit (beneficiary)" in note for note in source.notes)
+
+
+def test_a_misread_address_line_keeps_the_check(sample_lc) -> None:
+    beneficiary = sample_lc.beneficiary.value
+    misread = [line.replace("A", "4", 1) for line in beneficiary.address] or ["N0WHERE STREET 1"]
+    party = Party(name=beneficiary.name, address=misread)
+    invoice = _document("commercial_invoice", issuer=_ocr(party, "inv.png"))
+    corroborate([invoice], sample_lc)
+    assert invoice.issuer.source.needs_review
+
+
+def test_another_file_confirms_but_the_same_file_does_not(sample_lc) -> None:
+    invoice = _document("commercial_invoice", number=_ocr("CI26-494", "inv.png"))
+    packing = _document("packing_list", invoice_number=_ocr("CI26-494", "pl.png", confidence=0.95))
+    corroborate([invoice, packing], sample_lc)
+    assert not invoice.number.source.needs_review
+    assert "packing_list (pl.png, invoice_number)" in invoice.number.source.notes[-1]
+
+    alone = _document(
+        "commercial_invoice", number=_ocr("CI26-494", "inv.png"), reference=_ocr("CI26-494", "inv.png")
+    )
+    corroborate([alone], sample_lc)
+    assert alone.number.source.needs_review  # the same scan twice is not a second opinion
+
+
+def test_short_values_and_money_of_another_currency_stay_marked(sample_lc) -> None:
+    amount = sample_lc.amount.value
+    other = "USD" if amount.currency != "USD" else "EUR"
+    draft = _document(
+        "draft",
+        originals=_ocr("1", "draft.png"),
+        amount=_ocr(Money(amount=amount.amount, currency=other), "draft.png"),
+        same=_ocr(Money(amount=amount.amount, currency=amount.currency), "draft.png"),
+    )
+    corroborate([draft], sample_lc)
+    assert draft.originals.source.needs_review  # "1" agrees with anything by chance
+    assert draft.amount.source.needs_review
+    assert not draft.same.source.needs_review
+
+
+def test_to_the_order_of_reads_as_to_order_of(sample_lc) -> None:
+    requirement = next(r for r in sample_lc.documents_required if "ORDER OF" in r.raw.upper())
+    holder = requirement.raw.upper().split("ORDER OF", 1)[1].split(",")[0].strip()
+    bl = _document("bill_of_lading", consignee=_ocr(Party(name=f"TO ORDER OF {holder}"), "bl.png"))
+    corroborate([bl], sample_lc)
+    assert not bl.consignee.source.needs_review
+
+
+def test_a_value_read_surely_or_a_near_miss_is_left_alone(sample_lc) -> None:
+    near = _ocr("SOMETHING ELSE", "inv.png")
+    near.source.review_reason = "OCR read 'X', 1 character(s) from the credit's number"
+    invoice = _document("commercial_invoice", number=near, date=_ocr(dt.date(2026, 5, 1), "inv.png"))
+    corroborate([invoice], sample_lc)
+    assert invoice.number.source.needs_review and invoice.date.source.needs_review
+
+
+def _word(text: str, x0: float, x1: float) -> OcrWord:
+    return OcrWord(text=text, x0=x0, top=10, x1=x1, bottom=20, page=1, confidence=0.9, raw=text)
+
+
+def test_a_glued_legal_form_is_split_and_ordinary_words_are_not() -> None:
+    words = split_glued_legal_forms(
+        [
+            _word("BANKN.V.", 0, 80),
+            _word("SANAYIA.S.", 90, 190),
+            _word("U.S.A.", 200, 260),
+            _word("LTD.", 270, 300),
+        ]
+    )
+    assert [w.text for w in words] == ["BANK", "N.V.", "SANAYI", "A.S.", "U.S.A.", "LTD."]
+    assert words[0].x1 == words[1].x0 == 40.0
+
+
+def test_a_label_matches_without_the_space_ocr_dropped() -> None:
+    from extractors.fields.common import LC_LABELS, _label_regex
+
+    assert _label_regex(LC_LABELS).match("L/CNo.: DC26160870")
+    assert _label_regex(LC_LABELS).match("L/C No.: DC26160870")
+    assert not _label_regex(LC_LABELS).match("CREDITNOTE 12")
+
+
+def test_unread_ink_is_found_and_read_ink_is_not() -> None:
+    from PIL import Image, ImageDraw, ImageFont
+
+    from extractors.images import find_unread_ink
+
+    page = Image.new("L", (1200, 400), 255)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.load_default(size=40)
+    draw.text((50, 50), "Read words", fill=0, font=font)
+    draw.text((50, 200), "Issue:", fill=0, font=font)
+    draw.line((20, 320, 1180, 320), fill=0, width=4)  # a rule is not text
+    read_box = (40, 40, 320, 100)
+    found = find_unread_ink(page, [read_box], em_px=40, dpi=300)
+    assert len(found) == 1
+    x0, top, x1, bottom = found[0]
+    assert x0 <= 60 and x1 >= 150 and top <= 215 and bottom >= 230 and bottom < 320
+
+
+def test_money_renderings_compare_amount_and_currency() -> None:
+    from extractors.ocr_normalize import _renderings
+
+    assert _renderings(Money(amount=Decimal("82410"), currency="EUR")) == _renderings(
+        Money(amount=Decimal("82410.00"), currency="EUR")
+    )

@@ -364,6 +364,17 @@ def _spans(indices, gap: int) -> list[tuple[int, int]]:
     return spans
 
 
+def _ink_mask(image, scale: float):  # (PIL image, float) -> numpy bool 2-D
+    """Where a copy of ``image`` reduced by ``scale`` (box-averaged) is ink."""
+    import numpy as np
+    from PIL import Image
+
+    small = image.convert("L").resize(
+        (max(1, round(image.width * scale)), max(1, round(image.height * scale))), Image.BOX
+    )
+    return np.asarray(small) < RULE_INK_LEVEL
+
+
 def find_rules(image, dpi: float) -> Rules:  # image: PIL.Image.Image, a straightened page
     """Column rules and stamp boxes of a page, for cutting words at rules and re-reading stamps.
 
@@ -372,13 +383,9 @@ def find_rules(image, dpi: float) -> Rules:  # image: PIL.Image.Image, a straigh
     image Tesseract reads (whitening the rules left residue that cost more than it saved).
     """
     import numpy as np
-    from PIL import Image
 
     scale = RULE_SEARCH_SCALE
-    small = image.convert("L").resize(
-        (max(1, round(image.width * scale)), max(1, round(image.height * scale))), Image.BOX
-    )
-    ink = np.asarray(small) < RULE_INK_LEVEL
+    ink = _ink_mask(image, scale)
     small_dpi = dpi * scale
     unit = 1.0 / scale
     vertical_mask = _runs(ink.T, max(4, round(RULE_MIN_VERTICAL_IN * small_dpi))).T
@@ -446,13 +453,9 @@ def find_unread_ink(
     height join); bands of a text line's height with enough ink are returned to be read alone.
     """
     import numpy as np
-    from PIL import Image
 
     scale = UNREAD_SEARCH_SCALE
-    small = image.convert("L").resize(
-        (max(1, round(image.width * scale)), max(1, round(image.height * scale))), Image.BOX
-    )
-    ink = np.asarray(small) < RULE_INK_LEVEL
+    ink = _ink_mask(image, scale)
     small_dpi = dpi * scale
     ruled = (
         _runs(ink, max(4, round(RULE_MIN_HORIZONTAL_IN * small_dpi)))

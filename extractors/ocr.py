@@ -22,7 +22,7 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -232,32 +232,40 @@ def estimate_skew(image) -> float:  # image: PIL.Image.Image in mode "L"
     return best_angle
 
 
-def _image_to_data(source, settings: OcrSettings) -> dict[str, list]:  # source: Path | PIL image
-    """Tesseract's words for ``source``: libtesseract in this process when it loads (one model
-    kept per process, so a re-read cut-out costs ~10 ms instead of a 0.17 s program start),
-    else the ``tesseract`` program through pytesseract. Raises the tesseract_api errors."""
+@contextmanager
+def _as_file(image):  # PIL image -> Iterator[Path]
+    """``image`` written to a temporary PNG, for the ``tesseract`` program (the fallback)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="blocktrade-ocr-") as folder:
+        written = Path(folder) / "page.png"
+        image.save(written, format="PNG", compress_level=1)
+        yield written
+
+
+def _image_to_data(image, settings: OcrSettings) -> dict[str, list]:  # image: PIL image
+    """Tesseract's words for ``image``: libtesseract in this process (one model kept per
+    process, so a re-read cut-out costs ~10 ms instead of a 0.17 s program start); the
+    ``tesseract`` program through pytesseract where the library cannot be used. Raises the
+    tesseract_api errors."""
     from extractors import tesseract_api
 
-    if tesseract_api.available():
-        return tesseract_api.image_to_data(
-            source, lang=settings.lang, psm=settings.psm, timeout_s=settings.page_timeout_s
-        )
-    pytesseract = _pytesseract()
-    if not isinstance(source, Path):
-        import tempfile
-
-        with tempfile.TemporaryDirectory(prefix="blocktrade-crop-") as folder:
-            written = Path(folder) / "crop.png"
-            source.save(written, format="PNG", compress_level=1)
-            return _image_to_data(written, settings)
     try:
-        return pytesseract.image_to_data(
-            str(source),
-            lang=settings.lang,
-            config=f"--psm {settings.psm}",
-            timeout=settings.page_timeout_s,
-            output_type=pytesseract.Output.DICT,
+        return tesseract_api.image_to_data(
+            image, lang=settings.lang, psm=settings.psm, timeout_s=settings.page_timeout_s
         )
+    except tesseract_api.TesseractUnavailable:
+        pass  # the program says what is missing, in its own words
+    pytesseract = _pytesseract()
+    try:
+        with _as_file(image) as written:
+            return pytesseract.image_to_data(
+                str(written),
+                lang=settings.lang,
+                config=f"--psm {settings.psm}",
+                timeout=settings.page_timeout_s,
+                output_type=pytesseract.Output.DICT,
+            )
     except RuntimeError as exc:
         if "timeout" in str(exc).lower():
             raise tesseract_api.TesseractTimeout(str(exc)) from None
@@ -271,7 +279,7 @@ def _image_to_data(source, settings: OcrSettings) -> dict[str, list]:  # source:
 
 
 def _run_tesseract(source, settings: OcrSettings, file: str, page: int) -> tuple[list[tuple], float]:
-    """Words of ``source`` (an image file or a PIL image) with font-sized boxes (see below)."""
+    """Words of ``source`` (a PIL image) with font-sized boxes (see below)."""
     from extractors import tesseract_api
 
     started = time.perf_counter()
@@ -390,23 +398,20 @@ def _ink_ratio(text: str) -> float:
 
 def _orientation(page, settings: OcrSettings) -> int:  # page: PIL image
     """Clockwise degrees that make the page upright, per Tesseract OSD (0 when it cannot tell)."""
-    import tempfile
-
     from extractors import tesseract_api
 
-    if tesseract_api.available():
-        try:
-            return tesseract_api.detect_orientation(page, timeout_s=settings.page_timeout_s) or 0
-        except (tesseract_api.TesseractFailed, tesseract_api.TesseractUnavailable):
-            return 0  # no orientation data or too little text: keep the page as it is
+    try:
+        return tesseract_api.detect_orientation(page, timeout_s=settings.page_timeout_s) or 0
+    except tesseract_api.TesseractFailed:
+        return 0  # too little text to tell: keep the page as it is
+    except tesseract_api.TesseractUnavailable:
+        pass
     pytesseract = _pytesseract()
-    with tempfile.TemporaryDirectory(prefix="blocktrade-osd-") as folder:
-        written = Path(folder) / "page.png"
-        page.save(written, format="PNG", compress_level=1)
-        try:
+    try:
+        with _as_file(page) as written:
             text = pytesseract.image_to_osd(str(written), config="--psm 0", timeout=settings.page_timeout_s)
-        except (pytesseract.TesseractError, RuntimeError):
-            return 0  # too little text to tell: keep the page as it is
+    except (pytesseract.TesseractError, RuntimeError):
+        return 0  # too little text to tell: keep the page as it is
     match = re.search(r"Rotate:\s*(\d+)", text)
     return int(match.group(1)) % 360 if match else 0
 

@@ -342,6 +342,15 @@ def corroborate(documents: Sequence[Any], lc: LetterOfCredit) -> None:
     value matches as whole words inside a source text: "POLDER COMMERCIAL BANK N.V." inside
     46A's "... TO ORDER OF POLDER COMMERCIAL BANK N.V.". The evidence says what confirmed it.
     """
+    unsure = [
+        extracted
+        for document in documents
+        for _path, extracted in _walk(document, "")
+        if extracted.source.needs_review
+        and (extracted.source.review_reason or "").startswith("OCR confidence")
+    ]
+    if not unsure:
+        return  # text documents, or OCR read surely: nothing to confirm
     sources: list[tuple[str, str, str]] = []  # (file, where, canonical text)
     for path, extracted in _walk(lc, ""):
         for text in _corpus(extracted.value):
@@ -359,30 +368,27 @@ def corroborate(documents: Sequence[Any], lc: LetterOfCredit) -> None:
     def confirmed(text: str, file: str) -> str | None:
         return next((where for f, where, t in sources if f != file and f" {text} " in f" {t} "), None)
 
-    for document in documents:
-        for _path, extracted in _walk(document, ""):
-            source = extracted.source
-            if not source.needs_review or not (source.review_reason or "").startswith("OCR confidence"):
-                continue
-            wanted = [t for t in _renderings(extracted.value) if _informative(t)]
-            where = next((w for w in (confirmed(t, source.file) for t in wanted) if w), None)
-            if (
-                where is None
-                and isinstance(extracted.value, Party)
-                and _informative(name := _canonical_text(extracted.value.name))
-            ):
-                # laid out differently elsewhere: the name and each address line confirmed apart
-                lines = [_canonical_text(line) for line in extracted.value.address]
-                if all(confirmed(line, source.file) for line in lines if line):
-                    where = confirmed(name, source.file)
-            if where is None:
-                continue
-            source.needs_review = False
-            source.notes.append(
-                f"read at OCR confidence {source.ocr_confidence:.2f}; the same value is on {where},"
-                " so it is not sent for a human check"
-            )
-            source.review_reason = None
+    for extracted in unsure:
+        source = extracted.source
+        wanted = [t for t in _renderings(extracted.value) if _informative(t)]
+        where = next((w for w in (confirmed(t, source.file) for t in wanted) if w), None)
+        if (
+            where is None
+            and isinstance(extracted.value, Party)
+            and _informative(name := _canonical_text(extracted.value.name))
+        ):
+            # laid out differently elsewhere: the name and each address line confirmed apart
+            lines = [_canonical_text(line) for line in extracted.value.address]
+            if all(confirmed(line, source.file) for line in lines if line):
+                where = confirmed(name, source.file)
+        if where is None:
+            continue
+        source.needs_review = False
+        source.notes.append(
+            f"read at OCR confidence {source.ocr_confidence:.2f}; the same value is on {where},"
+            " so it is not sent for a human check"
+        )
+        source.review_reason = None
 
 
 # --------------------------------------------------------------------------- glued words

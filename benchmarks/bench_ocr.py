@@ -360,6 +360,7 @@ def run_scans(count: int, seed: int, psm: int) -> None:
     chosen = scenarios[::step][:count]
     field_hits = field_total = identical = identical_but_review = 0
     seconds: list[float] = []
+    flagged: list[int] = []  # values sent for a human check, per scanned presentation
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         for index, scenario in enumerate(chosen):
@@ -379,6 +380,9 @@ def run_scans(count: int, seed: int, psm: int) -> None:
                         field_hits += 1
                     else:
                         misses.append(f"{text_doc.type}.{path}")
+            from extractors.ocr_normalize import review_items
+
+            flagged.append(len(review_items(scan.documents)))
             text_findings = Counter((f.rule, tuple(f.documents)) for f in examine(text, ruleset).findings)
             scan_findings = Counter((f.rule, tuple(f.documents)) for f in examine(scan, ruleset).findings)
             same = text_findings == scan_findings
@@ -402,7 +406,8 @@ def run_scans(count: int, seed: int, psm: int) -> None:
         f"\nfield accuracy {field_hits}/{field_total} = {100 * field_hits / max(field_total, 1):.1f}%;"
         f" identical findings {identical}/{len(chosen)} = {100 * identical / max(len(chosen), 1):.0f}%"
         f" ({identical_but_review}/{len(chosen)} apart from needs-human-check);"
-        f" median {statistics.median(seconds):.1f} s per presentation"
+        f" median {statistics.median(seconds):.1f} s per presentation;"
+        f" values sent for a human check: {sum(flagged)} ({sum(flagged) / max(len(chosen), 1):.1f} per presentation)"
     )
 
 

@@ -237,13 +237,43 @@ def same_place(a: str, b: str) -> bool:
 
     A generic credit term ("ANY CHINESE PORT") on either side matches a known port of that country.
     """
-    if canonical_place(a) == canonical_place(b):
+    left, right = canonical_place(a), canonical_place(b)
+    if left == right:
         return True
     for generic, specific in ((a, b), (b, a)):
         countries = _port_range_countries(generic)
         if countries is not None:
             return country_of_place(specific) in countries
-    return False
+    return _typing_error_apart(left, right)
+
+
+# ISBP 821 A23: a misspelling or typing error that does not change the meaning does not make a
+# document discrepant ("SHANGHAT" for SHANGHAI, "LASPEZIA" for LA SPEZIA). Only between a known
+# port and a name that is no port at all, one letter apart (or the same letters spaced
+# differently), in names long enough that one letter cannot make another word.
+TYPO_MIN_LETTERS = 6
+
+
+def _typing_error_apart(left: str, right: str) -> bool:
+    if (left in PORTS) == (right in PORTS):
+        return False  # two real ports are two places; two unknown names are compared as written
+    if left.replace(" ", "") == right.replace(" ", ""):
+        return True
+    if min(len(left), len(right)) < TYPO_MIN_LETTERS:
+        return False
+    return _one_edit_apart(left, right)
+
+
+def _one_edit_apart(left: str, right: str) -> bool:
+    """One letter changed, added or dropped."""
+    if abs(len(left) - len(right)) > 1:
+        return False
+    if len(left) > len(right):
+        left, right = right, left
+    index = next((i for i, (x, y) in enumerate(zip(left, right, strict=False)) if x != y), len(left))
+    if len(left) == len(right):
+        return left[index + 1 :] == right[index + 1 :]
+    return left[index:] == right[index + 1 :]
 
 
 def country_in(address_lines: list[str] | str) -> str:

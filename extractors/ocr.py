@@ -438,18 +438,28 @@ def _prepare(page, settings: OcrSettings, dpi: float):  # -> (PIL image "L", ske
     return page, skew, rules
 
 
+# Time for the cut-outs read after the page pass: this share of the page pass's own time, plus
+# a floor for the stamps of a small page. Keeps a page's whole read within ~1.2x of Tesseract
+# alone on the same image (docs/benchmarks.md).
+EXTRA_READS_SHARE = 0.4
+EXTRA_READS_FLOOR_S = 0.05
+
+
 def _read_page(
     page, rules: Rules | None, settings: OcrSettings, image: PageImage
 ) -> tuple[list[tuple], float]:
     """The page pass, then the stamps, unread ink and unsure runs read again alone."""
     words, tesseract_seconds = _run_tesseract(page, settings, image.file, image.page)
+    # the second looks share a budget proportional to the page pass, stamps first, then unread
+    # ink, then unsure runs (least sure first): a small page is not read three times over
+    deadline = time.perf_counter() + EXTRA_READS_SHARE * tesseract_seconds + EXTRA_READS_FLOOR_S
     if rules is not None:
-        words, extra_seconds = _read_boxes(page, rules, words, settings, image)
+        words, extra_seconds = _read_boxes(page, rules, words, settings, image, deadline)
         tesseract_seconds += extra_seconds
     if settings.reread_unsure:
-        words, extra_seconds = _read_unread(page, words, settings, image)
+        words, extra_seconds = _read_unread(page, words, settings, image, deadline)
         tesseract_seconds += extra_seconds
-        words, extra_seconds = _reread_unsure(page, words, settings, image, rules)
+        words, extra_seconds = _reread_unsure(page, words, settings, image, rules, deadline)
         tesseract_seconds += extra_seconds
     return words, tesseract_seconds
 
@@ -653,6 +663,24 @@ def _inside_cell(rules: Rules, run: list[tuple], left: int, right: int) -> tuple
     return left, right
 
 
+def _agreed_reading(readings: Sequence[list[tuple]], old: Sequence[tuple]) -> list[tuple] | None:
+    """The reading of an unsure run that every scale agrees on, when it differs from the page
+    pass and no scale read it surely (a sure reading wins on confidence alone)."""
+    if len(readings) < len(REREAD_SCALES) or not any(_has_alnum(w[0]) for w in old):
+        return None
+
+    def spelled(reading: Sequence[tuple]) -> str:
+        return " ".join(w[0] for w in reading)
+
+    texts = {spelled(r) for r in readings}
+    if len(texts) != 1 or texts == {spelled(old)}:
+        return None
+    # a reading that drops words the page pass had is not the same run read better
+    if len(readings[0]) < len(old):
+        return None
+    return _surest(readings)
+
+
 # How far (in word heights) a re-read of a stray mark looks either side for the word it was.
 REREAD_WIDEN_EM = 4.0
 
@@ -672,7 +700,12 @@ def _widen_to_neighbours(
 
 
 def _reread_unsure(
-    page, words: list[tuple], settings: OcrSettings, image: PageImage, rules: Rules | None = None
+    page,
+    words: list[tuple],
+    settings: OcrSettings,
+    image: PageImage,
+    rules: Rules | None = None,
+    deadline: float = float("inf"),
 ) -> tuple[list[tuple], float]:
     """Re-read, each cut out on its own as one line, the runs of words the page pass was unsure of.
 
@@ -689,6 +722,8 @@ def _reread_unsure(
     seconds = 0.0
     replaced: dict[int, list[tuple]] = {}
     for run in runs:
+        if time.perf_counter() > deadline:
+            break
         old = [words[i] for i in run]
         height = max(w[4] - w[2] for w in old)
         pad_x, pad_y = 0.4 * height, 0.1 * height
@@ -707,6 +742,8 @@ def _reread_unsure(
             continue
         readings: list[list[tuple]] = []
         for factor in REREAD_SCALES:
+            if readings and time.perf_counter() > deadline:
+                break
             read, elapsed = _read_crop(page, (left, top, right, bottom), factor, settings, image)
             seconds += elapsed
             if read:
@@ -716,7 +753,13 @@ def _reread_unsure(
         new = _surest(readings) if readings else []
         if not new:
             continue
-        if any(_has_alnum(w[0]) for w in old):
+        agreed = _agreed_reading(readings, old)
+        if agreed is not None:
+            # every scale spells the run the same, and not as the page pass did: a word no
+            # dictionary knows ("KEJI" read "KEJ" at 0.47 on the page, "KEJI" at 0.09-0.40
+            # at each scale) stays unsure, but its letters are the ones the scales agree on
+            better, new = True, agreed
+        elif any(_has_alnum(w[0]) for w in old):
             better = _mean_confidence(new) > _mean_confidence(old) and min(w[5] for w in new) > min(
                 w[5] for w in old
             )
@@ -742,7 +785,7 @@ UNREAD_COVER_CONFIDENCE = 0.45
 
 
 def _read_unread(
-    page, words: list[tuple], settings: OcrSettings, image: PageImage
+    page, words: list[tuple], settings: OcrSettings, image: PageImage, deadline: float = float("inf")
 ) -> tuple[list[tuple], float]:
     """Read, each alone as one line, the text-like ink the page pass left without a word."""
 
@@ -770,6 +813,8 @@ def _read_unread(
     seconds = 0.0
     kept = list(words)
     for x0, top, x1, bottom in regions[:UNREAD_MAX_REGIONS]:
+        if time.perf_counter() > deadline:
+            break
         pad = round(0.3 * em)
         box = (max(0, x0 - pad), max(0, top - pad), min(page.width, x1 + pad), min(page.height, bottom + pad))
         read, elapsed = _read_crop(page, box, 1.0, settings, image)
@@ -787,7 +832,12 @@ def _read_unread(
 
 
 def _read_boxes(
-    page, rules: Rules, words: list[tuple], settings: OcrSettings, image: PageImage
+    page,
+    rules: Rules,
+    words: list[tuple],
+    settings: OcrSettings,
+    image: PageImage,
+    deadline: float = float("inf"),
 ) -> tuple[list[tuple], float]:
     """Re-read the inside of each framed box that the page pass read nothing (or nothing sure) in.
 
@@ -798,6 +848,8 @@ def _read_boxes(
 
     seconds = 0.0
     for x0, top, x1, bottom in rules.boxes:
+        if time.perf_counter() > deadline:
+            break
         inside = [w for w in words if x0 <= (w[1] + w[3]) / 2 <= x1 and top <= (w[2] + w[4]) / 2 <= bottom]
         # a small frame is a stamp: Tesseract's confidence on stamp lettering is no guide (it
         # read ORIGINAL as "ORTGTNAT." at 0.9), so it is always read again; a wide one is a
@@ -822,6 +874,9 @@ def _read_boxes(
                 break
             read, elapsed = _read_crop(page, box, factor, settings, image)
             seconds += elapsed
+            # the margin around the frame can take in the top of the line below it: only what
+            # stands inside the frame is the box's ("STEEL" cut in half read as "STFFI")
+            read = [w for w in read if top <= (w[2] + w[4]) / 2 <= bottom]
             if read:
                 readings.append(read)
         if not readings:
@@ -887,15 +942,45 @@ def ocr_pages(
     return [r for r in results if r is not None]
 
 
+# Two readings of one place: Tesseract can return a line twice, once cut short ("STFFI KITCHEN
+# SINKS MODEFI" over "STAINLESS STEEL KITCHEN SINKS, MODEL"). Of words overlapping by this share
+# of the smaller box, the surer stays.
+DUPLICATE_OVERLAP = 0.6
+
+
+def _without_overlaps(words: Sequence[tuple]) -> list[tuple]:
+    order = sorted(range(len(words)), key=lambda i: words[i][1])
+    dropped: set[int] = set()
+    for position, i in enumerate(order):
+        a = words[i]
+        for j in order[position + 1 :]:
+            b = words[j]
+            if b[1] >= a[3]:
+                break  # sorted by left edge: nothing further right overlaps a
+            width = min(a[3], b[3]) - max(a[1], b[1])
+            height = min(a[4], b[4]) - max(a[2], b[2])
+            if width <= 0 or height <= 0:
+                continue
+            smaller = min((a[3] - a[1]) * (a[4] - a[2]), (b[3] - b[1]) * (b[4] - b[2]))
+            if smaller > 0 and width * height >= DUPLICATE_OVERLAP * smaller:
+                dropped.add(j if b[5] < a[5] else i)
+    return [w for index, w in enumerate(words) if index not in dropped]
+
+
 def page_from_result(result: OcrPageResult) -> OcrPage:
     """An ``OcrPage`` (lines and segments built the same way as for a text PDF)."""
     words: list[Word] = []
-    for text, x0, top, x1, bottom, confidence in result.words:
+    for text, x0, top, x1, bottom, confidence in _without_overlaps(result.words):
         if _SPECK.match(text):
             continue
+        reach = 0.5 * (bottom - top)
+        rule_beside = any(
+            top < rule_bottom and bottom > rule_top and (abs(x - x0) <= reach or abs(x - x1) <= reach)
+            for x, rule_top, rule_bottom in result.vertical_rules
+        )
         words.append(
             OcrWord(
-                text=ocr_normalize.normalize_token(text),
+                text=ocr_normalize.normalize_token(text, rule_beside),
                 x0=x0,
                 top=top,
                 x1=x1,
@@ -905,10 +990,13 @@ def page_from_result(result: OcrPageResult) -> OcrPage:
                 raw=text,
             )
         )
-    words = ocr_normalize.split_glued_legal_forms(ocr_normalize.merge_broken_numbers(words))
+    words = ocr_normalize.merge_broken_numbers(words)
+    words = ocr_normalize.split_glued_legal_forms(ocr_normalize.mend_dollar_signs(words))
+    words = ocr_normalize.split_count_and_times(words)
     lines = group_lines(words, result.page)
     for line in lines:
         line.segments = _cut_at_rules(_segments(line.words), result.vertical_rules)
+    _cut_at_header_columns(lines)
     return OcrPage(
         number=result.page,
         width=result.width_pt,
@@ -972,6 +1060,103 @@ def _cut_at_rules(segments: list, rules: Sequence[tuple[float, float, float]]) -
             current.append(right)
         out.append(Segment(current))
     return out
+
+
+# Captions that head a goods table's columns. In a table without column rules, OCR word gaps
+# between columns can be narrower than OCR_GAP_EM ("Packages  Description of Goods" 8 pt apart
+# at 9-pt type): the header, split into its captions, says where each column starts.
+_COLUMN_CAPTION_RE = re.compile(
+    r"marks (?:&|and) (?:nos|numbers)\.?|(?:no\. of |number and kind of |kind of )?packages|"
+    r"description of (?:packages and )?goods|description|quantity|gross weight|net weight|"
+    r"measurement|unit price|amount|weight",
+    re.IGNORECASE,
+)
+# How many lines under a header its columns are applied to, and the most a cut may stand off
+# the gap (in word heights: OCR boxes are ink, a column's cells start within this of its caption).
+HEADER_COLUMNS_MAX_LINES = 15
+HEADER_CUT_SLACK_EM = 0.6
+# A word space in OCR boxes is ~0.3 em; a gap between columns is wider than this.
+HEADER_CUT_MIN_GAP_EM = 0.6
+
+
+def _caption_starts(segment) -> list[int] | None:
+    """Indices of the words that start each caption, when the segment is captions only."""
+    words = [
+        w.text.rstrip(":.") if i == len(segment.words) - 1 else w.text for i, w in enumerate(segment.words)
+    ]
+    starts: list[int] = []
+    index = 0
+    while index < len(words):
+        for end in range(len(words), index, -1):  # the longest caption first
+            if _COLUMN_CAPTION_RE.fullmatch(" ".join(words[index:end]).rstrip(":.")):
+                starts.append(index)
+                index = end
+                break
+        else:
+            return None
+    return starts
+
+
+def _cut_at_header_columns(lines: list) -> None:
+    """Split a goods table's header into its captions and the rows under it where a column
+    starts: what column rules do for a ruled table (_cut_at_rules)."""
+    from extractors.pdf_text import Segment
+
+    position = 0
+    while position < len(lines):
+        header = lines[position]
+        columns: list[float] = []
+        segments: list = []
+        for segment in header.segments:
+            starts = _caption_starts(segment)
+            if starts is None:
+                segments.append(segment)
+                continue
+            bounds = [*starts, len(segment.words)]
+            for first, last in itertools.pairwise(bounds):
+                segments.append(Segment(segment.words[first:last]))
+                columns.append(segment.words[first].x0)
+        position += 1
+        if len(columns) < 2:
+            continue
+        header.segments = segments
+        previous = header
+        for row in lines[position : position + HEADER_COLUMNS_MAX_LINES]:
+            if (
+                row.top - previous.bottom > 2.5 * max(previous.height, 6.0)
+                or row.words[0].x0 < columns[0] - 3 * row.height
+            ):
+                break
+            cut = _cut_row_at_columns(row, columns)
+            if cut is None:
+                break  # a line running across the columns: the table has ended
+            row.segments = cut
+            previous = row
+
+
+def _cut_row_at_columns(row, columns: Sequence[float]) -> list | None:
+    """The row's segments cut where a column starts in a wide gap; None when a segment runs
+    across two column starts without such a gap (prose under the table, not a table row)."""
+    from extractors.pdf_text import Segment
+
+    cut: list = []
+    for segment in row.segments:
+        height = max(w.height for w in segment.words)
+        slack = HEADER_CUT_SLACK_EM * height
+        crossed = [x for x in columns if segment.x0 + slack < x < segment.x1 - slack]
+        current = [segment.words[0]]
+        for left, right in itertools.pairwise(segment.words):
+            wide = right.x0 - left.x1 >= HEADER_CUT_MIN_GAP_EM * height
+            at = [x for x in columns if left.x1 - slack <= x <= right.x0 + slack]
+            if wide and at:
+                cut.append(Segment(current))
+                current = []
+                crossed = [x for x in crossed if x not in at]
+            current.append(right)
+        cut.append(Segment(current))
+        if len(crossed) >= 2:  # a cell may reach past its own column's caption, not past two
+            return None
+    return cut
 
 
 @dataclass(slots=True)

@@ -44,20 +44,38 @@ _GROUPED_NUMBER = re.compile(r"^\d{1,3}(?:[,.]\d{3})+(?:[.,]\d{1,2})?$")
 # 1 or |: "LIC No." is "L/C No.". Only these exact shapes are mended, so a real word is safe.
 _SLASH_ABBREVIATIONS = frozenset({"L/C", "B/L", "C/O", "P/L", "S/C", "C/NO", "D/P", "D/A", "A/C"})
 _RULE_MARKS = "|[]"
+_CAPITALS_WITH_BAR = re.compile(r"^(?:[|\[\]][A-Z]{2,}|[A-Z]{2,}[|\[\]])$")  # one bar, at one end
+_BAR_AS_I = str.maketrans({"|": "I", "[": "I", "]": "I"})
 _SLASH_READ_AS_LETTER = re.compile(r"^([A-Z])[Il1|]([A-Z]{1,2})([.:,]*)$")
 
 
-def normalize_token(token: str) -> str:
+# The Polish legal form "Z O.O." (limited liability) with its letters read as zeros: no
+# number is written "0.0.".
+_ZERO_LEGAL_FORM = re.compile(r"^[0O]\.[0O]\.([,;]?)$")
+
+
+def normalize_token(token: str, rule_beside: bool = True) -> str:
     """One word as the fields should see it: confusable letters among digits made digits.
 
     ``2O26-0l7`` → ``2026-017``, ``l2,5OO.OO`` → ``12,500.00``, ``Cl-2026`` → ``CI-2026``.
     Words without a digit are left alone (``Clause``, ``OIL``, ``Ltd``).
+    ``rule_beside``: a column rule stands at the word's edge, so a bar there is the rule.
     """
+    if len(token) > 2 and token[0] == "(" and token[-1] in "]|":
+        token = token[:-1] + ")"  # "(CARGO]": a bracket closed the way it opened
+    elif len(token) > 2 and token[0] in "[|" and token[-1] == ")":
+        token = "(" + token[1:]
     if len(token) > 2 and (token[0] in _RULE_MARKS or token[-1] in _RULE_MARKS):
-        # a table rule touching a word is read as its first or last character ("Quantity|")
         trimmed = token.strip(_RULE_MARKS)
-        if sum(ch.isalpha() for ch in trimmed) >= 2:
+        if not rule_beside and _CAPITALS_WITH_BAR.match(token):
+            # no rule there: a bar against capitals is a capital I ("KEJI" read "KEJ|", "KEJ]")
+            token = token.translate(_BAR_AS_I)
+        elif sum(ch.isalpha() for ch in trimmed) >= 2:
+            # a table rule touching a word is read as its first or last character ("Quantity|")
             token = trimmed
+    legal_form = _ZERO_LEGAL_FORM.match(token)
+    if legal_form:
+        return f"O.O.{legal_form.group(1)}"
     slashed = _SLASH_READ_AS_LETTER.match(token)
     if slashed and f"{slashed[1]}/{slashed[2]}" in _SLASH_ABBREVIATIONS:
         return f"{slashed[1]}/{slashed[2]}{slashed[3]}"
@@ -146,6 +164,31 @@ def _broken_pair(left: Word, right: Word) -> bool:
     return bool(_GROUPED_NUMBER.match(joined)) and not _GROUPED_NUMBER.match(left.text)
 
 
+# "US$" whose dollar sign Tesseract read as an S or a 5 ("USS 84,000.00"). Mended only right
+# before an amount on the same line: "USS" alone is a ship's prefix, not money.
+_DOLLAR_READ_AS_LETTER = re.compile(r"^(US|HK)[S5s]$")
+_AMOUNT_SHAPE = re.compile(r"^\d{1,3}(?:[,.]\d{3})*(?:[.,]\d{2})?$")
+
+
+def mend_dollar_signs(words: Sequence[Word]) -> list[Word]:
+    """``USS`` / ``US5`` before an amount read back as ``US$``."""
+    from dataclasses import replace
+
+    out = list(words)
+    for index, word in enumerate(out[:-1]):
+        after = out[index + 1]
+        match = _DOLLAR_READ_AS_LETTER.match(word.text)
+        if (
+            match
+            and word.page == after.page
+            and _AMOUNT_SHAPE.match(after.text)
+            and 0 <= after.x0 - word.x1 < 1.5 * max(word.height, 1.0)
+            and min(word.bottom, after.bottom) - max(word.top, after.top) > 0.5 * word.height
+        ):
+            out[index] = replace(word, text=f"{match.group(1)}$")
+    return out
+
+
 # --------------------------------------------------------------------------- closeness to the credit
 
 
@@ -224,6 +267,8 @@ def annotate_against_lc(document: Any, lc: LetterOfCredit) -> None:
         hint = closeness_hint(read.source.raw or read.value, str(expected.value), label)
         if hint:
             _add_hint(read.source, hint, review=read.value.upper() != str(expected.value).upper())
+            if field_name == "lc_number" and _one_misread_apart(read.value, str(expected.value)):
+                _take_reference(document, field_name, str(expected.value), f"the credit's {label}")
     for field_name in _AMOUNTS_AGAINST_LC:
         read = getattr(document, field_name, None)
         if (
@@ -235,6 +280,65 @@ def annotate_against_lc(document: Any, lc: LetterOfCredit) -> None:
         hint = money_hint(read.value, lc.amount.value, "amount (32B)")
         if hint:
             _add_hint(read.source, hint, review=True)
+
+
+def _one_misread_apart(read: str, expected: str) -> bool:
+    """Equal once OCR's confusable letters are allowed for, or one character apart in a
+    reference long enough that one character cannot make it another reference by chance."""
+    from rapidfuzz.distance import Levenshtein
+
+    left, right = _canonical(read), _canonical(expected)
+    return left == right or (min(len(left), len(right)) >= 6 and Levenshtein.distance(left, right) <= 1)
+
+
+def _take_reference(document: Any, field_name: str, value: str, where: str) -> None:
+    """An OCR'd reference one misread away from ``where``'s is taken as that one, and sent for a
+    human check: the rules then do not call a misread a discrepancy, and a person sees both."""
+    read: Extracted[str] = getattr(document, field_name)
+    source = read.source
+    note = (
+        f"read by OCR as '{source.raw or read.value}', one misread from {where} '{value}':"
+        f" taken as '{value}'; check the scan"
+    )
+    source.notes.append(note)
+    source.needs_review = True
+    source.review_reason = note
+    setattr(document, field_name, Extracted[str](value=value, source=source))
+
+
+def reconcile_invoice_references(documents: Sequence[Any]) -> None:
+    """A document's reference to the invoice and the invoice's own number, when OCR read one of
+    them one misread away from the other: the less sure reading takes the surer one's value."""
+    invoice = next((d for d in documents if getattr(d, "type", None) == "commercial_invoice"), None)
+    number = getattr(invoice, "number", None)
+    if not isinstance(number, Extracted) or not isinstance(number.value, str):
+        return
+    for document in documents:
+        reference = getattr(document, "invoice_number", None)
+        if (
+            document is invoice
+            or not isinstance(reference, Extracted)
+            or not isinstance(reference.value, str)
+        ):
+            continue
+        if reference.value == number.value or "ocr" not in (
+            reference.source.extractor,
+            number.source.extractor,
+        ):
+            continue
+        if not _one_misread_apart(reference.value, number.value):
+            continue
+        sure = {
+            id(x): x.source.ocr_confidence if x.source.extractor == "ocr" else 1.0
+            for x in (reference, number)
+        }
+        if (sure[id(reference)] or 0.0) <= (sure[id(number)] or 0.0):
+            _take_reference(
+                document, "invoice_number", number.value, f"the invoice's number ({number.source.file})"
+            )
+        else:
+            _take_reference(invoice, "number", reference.value, f"the reference on {reference.source.file}")
+            number = invoice.number
 
 
 def _add_hint(source: Provenance, hint: str, *, review: bool) -> None:
@@ -415,5 +519,31 @@ def split_glued_legal_forms(words: Sequence[Word]) -> list[Word]:
         second = replace(word, text=tail, x0=split_at)
         if hasattr(word, "raw"):  # each piece is what was read of it
             first, second = replace(first, raw=head), replace(second, raw=tail)
+        out.extend((first, second))
+    return out
+
+
+# "1 X 40' HC": the count and the multiplication sign read as one word ("1X") when the space
+# between them is narrow. Split only before a container size, where "X" can mean nothing else.
+_COUNT_TIMES = re.compile(r"^(\d{1,3})[Xx]$")
+_CONTAINER_SIZE = re.compile(r"^(?:20|40|45)(?:'|FT|’)")
+
+
+def split_count_and_times(words: Sequence[Word]) -> list[Word]:
+    """``1X 40'`` read back as ``1 X 40'``, the box shared by characters."""
+    from dataclasses import replace
+
+    out: list[Word] = []
+    for index, word in enumerate(words):
+        match = _COUNT_TIMES.match(word.text)
+        after = words[index + 1] if index + 1 < len(words) else None
+        if not match or after is None or after.page != word.page or not _CONTAINER_SIZE.match(after.text):
+            out.append(word)
+            continue
+        count = match.group(1)
+        split_at = word.x0 + (word.x1 - word.x0) * len(count) / len(word.text)
+        first, second = replace(word, text=count, x1=split_at), replace(word, text="X", x0=split_at)
+        if hasattr(word, "raw"):
+            first, second = replace(first, raw=count), replace(second, raw=word.text[len(count) :])
         out.extend((first, second))
     return out

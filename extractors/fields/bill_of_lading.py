@@ -20,6 +20,7 @@ from extractors.fields.common import (
     parse_reference,
     parse_text,
     parse_weight,
+    without_scribble,
 )
 from extractors.models import BillOfLading, Extracted, Party
 from extractors.pdf_text import Line, Segment
@@ -92,7 +93,7 @@ def extract(reader: Reader) -> BillOfLading:
     fields = common_fields(reader)
     number = reader.find(NUMBER_LABELS, parse_reference)
     if number:
-        fields["number"] = number
+        fields["number"] = _carrier_prefix_zero(number)
     issue = reader.find_wrapped(ISSUE_LABELS, normalize.parse_date, DATE_TAIL_RE)
     if issue:
         fields["date"] = issue
@@ -120,7 +121,8 @@ def extract(reader: Reader) -> BillOfLading:
     if vessel and vessel.value.endswith("/"):
         vessel = _with_wrapped_voyage(reader, vessel)
     if vessel:
-        name, _, voyage = vessel.value.partition(" / ")
+        # "MV X / 581E"; OCR may drop the space on one side of the slash ("MV X /581E")
+        name, voyage = (*re.split(r"\s+/\s*|\s*/\s+", vessel.value, maxsplit=1), "")[:2]
         if not voyage and "/" in name and "VOY" in vessel.source.raw.upper():
             name, _, voyage = name.partition("/")
         fields["vessel"] = Extracted[str](value=name.strip(), source=vessel.source)
@@ -179,6 +181,19 @@ def extract(reader: Reader) -> BillOfLading:
     if goods:
         fields["goods_description"] = Extracted[str](value=goods.text, source=reader.provenance(goods, 0.7))
     return BillOfLading(**fields)  # type: ignore[arg-type]
+
+
+# A carrier's B/L number starts with its four-letter SCAC code ("TPSC001173713"); OCR reads a
+# zero right after the code as the letter O ("TPSCO001173713"). Five letters ending in O before
+# the digits can only be that.
+_SCAC_THEN_ZERO = re.compile(r"^([A-Z]{4})O(\d{5,})$")
+
+
+def _carrier_prefix_zero(number: Extracted[str]) -> Extracted[str]:
+    match = _SCAC_THEN_ZERO.match(number.value)
+    if match is None or number.source.extractor != "ocr":
+        return number
+    return Extracted[str](value=f"{match.group(1)}0{match.group(2)}", source=number.source)
 
 
 def _doc_source(reader: Reader, confidence: float):
@@ -307,8 +322,11 @@ def _clauses(reader: Reader, fields: dict[str, object]) -> None:
 def _signatory(reader: Reader, fields: dict[str, object]) -> None:
     # Search the signature area: the last lines that mention a capacity.
     for line in reversed(reader._lines):
-        text = line.text
-        words = list(line.words)
+        kept = without_scribble(Segment(list(line.words)))  # the scribble beside a signed name
+        if kept is None:
+            continue
+        text = kept.text
+        words = list(kept.words)
         # a signature line wraps: "Signed by X as" / "carrier"
         wrapped = reader.continuation(Found(text, words[:1], line), captions=True)
         if wrapped is not None and len(wrapped.words) <= 4:

@@ -49,6 +49,27 @@ def is_caption(text: str) -> bool:
     return bool(_CAPTION_RE.match(text.strip()))
 
 
+# Values of at least this many words are free text (goods, marks, clauses): their confidence is
+# their least sure word of two or more letters or digits.
+FREE_TEXT_MIN_WORDS = 5
+
+# A signature's scribble read by OCR: junk words at this confidence or below beside the text
+# under or beside it ("I[0.43] Underwriters Bae[0.20]").
+SCRIBBLE_MAX_CONFIDENCE = 0.5
+
+
+def without_scribble(segment: Segment) -> Segment | None:
+    """The segment without the unsure OCR words at its ends (None when nothing else is left)."""
+    words = list(segment.words)
+    while words and getattr(words[0], "confidence", 1.0) <= SCRIBBLE_MAX_CONFIDENCE:
+        words.pop(0)
+    while words and getattr(words[-1], "confidence", 1.0) <= SCRIBBLE_MAX_CONFIDENCE:
+        words.pop()
+    if len(words) == len(segment.words):
+        return segment
+    return Segment(words) if words else None
+
+
 @dataclass(slots=True)
 class Found:
     """A candidate value: its text and the words it came from."""
@@ -107,6 +128,16 @@ class Reader:
         # below the threshold instead of the examination trusting it.
         from extractors.ocr import LOW_CONFIDENCE
 
+        if len(ocr_confidences) >= FREE_TEXT_MIN_WORDS:
+            # in a description, a one-character token ("1 X 40' HC": "1" at 0.61) is where
+            # Tesseract is least sure and a misread matters least; the words decide
+            worded = [
+                c
+                for w in found.words
+                if (c := getattr(w, "confidence", None)) is not None
+                and sum(ch.isalnum() for ch in w.text) >= 2
+            ]
+            ocr_confidences = worded or ocr_confidences
         lowest = min(ocr_confidences)
         as_read = " ".join(getattr(w, "raw", w.text) for w in found.words)
         notes = [] if as_read == " ".join(w.text for w in found.words) else [f"OCR read '{as_read}'"]

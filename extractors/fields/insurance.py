@@ -13,6 +13,7 @@ from extractors.fields.common import (
     parse_count_value,
     parse_place,
     parse_reference,
+    without_scribble,
 )
 from extractors.models import Extracted, InsuranceCertificate, Party
 
@@ -203,13 +204,27 @@ def _signature(reader: Reader) -> tuple[Found, Extracted[Party] | None] | None:
     """The signature block: a capacity line ("as insurers", "Underwriters") and the "For
     <company>" line above it. Returns where it is and the signing company, if named."""
     for line in reversed(reader._lines):
-        capacity = next((s for s in line.segments if SIGNING_CAPACITY_RE.match(s.text)), None)
+        capacity = next(
+            (
+                kept
+                for s in line.segments
+                if (kept := without_scribble(s)) is not None and SIGNING_CAPACITY_RE.match(kept.text)
+            ),
+            None,
+        )
         if capacity is None:
             continue
         page_lines = reader.pdf.pages[line.page - 1].lines
         above = page_lines[max(0, line.index - 5) : line.index]
         for index, candidate in reversed(list(enumerate(above))):
-            segment = next((s for s in candidate.segments if abs(s.x0 - capacity.x0) <= 20), None)
+            segment = next(
+                (
+                    kept
+                    for s in candidate.segments
+                    if (kept := without_scribble(s)) and abs(kept.x0 - capacity.x0) <= 20
+                ),
+                None,
+            )
             match = FOR_SIGNER_RE.match(segment.text) if segment is not None else None
             if segment is None or match is None:
                 continue

@@ -86,6 +86,13 @@ def test_same_party_normalises_legal_forms() -> None:
         ("ANY CHINESE PORT", "BUSAN", False),
         ("ROTTERDAM", "ANTWERP", False),
         ("SMALLTOWN HARBOUR", "SMALLTOWN", True),
+        # ISBP 821 A23: a typing error that does not change the meaning
+        ("SHANGHAI", "SHANGHAT", True),
+        ("LA SPEZIA", "LASPEZIA", True),
+        ("ROTTERDAM, NETHERLANDS", "ROTTERDAN", True),
+        ("SHANGHAI", "SHANGHAI STREET", False),
+        ("NINGBO", "QINGDAO", False),  # two known ports are two places however spelt
+        ("KOBE", "KOBO", False),  # too short for one letter to be a typo
     ],
 )
 def test_same_place(a: str, b: str, same: bool) -> None:
@@ -137,7 +144,11 @@ def test_text_matches_searches_the_normalised_text_with_a_cached_pattern() -> No
         ("LADIES COTTON SHIRTS", "MEN'S COTTON SHIRTS", True),
         ("PORCELAIN TILES GRADE B", "PORCELAIN FLOOR TILES, GRADE A", True),
         # packing words and container descriptions are not goods
-        ("4 X 20' GP CONTAINER(S) STC 8375 CARTONS PORCELAIN TILES", "33,500 PCS PORCELAIN FLOOR TILES", False),
+        (
+            "4 X 20' GP CONTAINER(S) STC 8375 CARTONS PORCELAIN TILES",
+            "33,500 PCS PORCELAIN FLOOR TILES",
+            False,
+        ),
         ("40 PALLETS = 800 BAGS FROZEN SHRIMPS", "FROZEN SHRIMPS", False),
         # 45A's own word beside another of its group, or a blend that 45A names
         ("FRESH FROZEN SHRIMPS", "FROZEN SHRIMPS", False),
@@ -145,7 +156,9 @@ def test_text_matches_searches_the_normalised_text_with_a_cached_pattern() -> No
         ("ALUMINIUM FRAMES", "ALUMINUM FRAMES", False),
     ],
 )
-def test_goods_conflict_packing_words_and_contradicting_materials(desc: str, lc_desc: str, conflict: bool) -> None:
+def test_goods_conflict_packing_words_and_contradicting_materials(
+    desc: str, lc_desc: str, conflict: bool
+) -> None:
     assert f.goods_conflict(desc, lc_desc) is conflict
 
 

@@ -16,7 +16,15 @@ from extractors import ocr
 from extractors.bundle import read_document
 from extractors.fields import extract_document
 from extractors.models import CommercialInvoice
-from extractors.ocr import OcrPage, OcrSettings, OcrWord, estimate_skew, ocr_pdf_file
+from extractors.ocr import (
+    OcrPage,
+    OcrPageResult,
+    OcrSettings,
+    OcrWord,
+    estimate_skew,
+    ocr_pdf_file,
+    page_from_result,
+)
 from extractors.ocr_normalize import review_items
 from extractors.pdf_text import read_pdf
 from tests.fixtures.scans import Degradation, degrade, render_pages
@@ -137,3 +145,65 @@ def test_unreadable_image_is_a_problem_not_a_crash(tmp_path: Path) -> None:
     result = read_document(blank)
     assert result.document is None
     assert [(p.code, p.page) for p in result.problems] == [("unreadable", 1)]
+
+
+def _result_with_words(words: list[tuple]) -> OcrPageResult:
+    return OcrPageResult(
+        file="bl.png", page=1, width_pt=595, height_pt=842, words=words, rotation=0, skew_degrees=0.0,
+        points_per_pixel=0.24, tesseract_seconds=0.0, seconds=0.0, vertical_rules=[],
+    )  # fmt: skip
+
+
+def test_goods_table_columns_follow_their_captions_without_rules() -> None:
+    """Columns 8 pt apart at 9-pt type: too close for the OCR word gap, split by the header."""
+
+    def row(y: float, *cells: tuple[str, float]) -> list[tuple]:
+        out = []
+        for text, x in cells:
+            for word in text.split():
+                out.append((word, x, y, x + 6 * len(word), y + 9, 0.95))
+                x += 6 * len(word) + 3
+        return out
+
+    words = [
+        *row(
+            300, ("Marks & Nos", 50), ("Packages", 204), ("Description of Goods", 255), ("Gross Weight", 502)
+        ),
+        *row(320, ("BALTIC C/NO.", 50), ("248 CARTONS", 185), ("1 X 40' HC", 255), ("2,530.60 KG", 502)),
+        *row(332, ("1-248", 50), ("COTTON T-SHIRTS", 255)),
+        *row(350, ("The undersigned hereby certifies that the goods described above are", 50)),
+    ]
+    page = page_from_result(_result_with_words(words))
+    texts = [[s.text for s in line.segments] for line in page.lines]
+    assert texts[0] == ["Marks & Nos", "Packages", "Description of Goods", "Gross Weight"]
+    assert texts[1] == ["BALTIC C/NO.", "248 CARTONS", "1 X 40' HC", "2,530.60 KG"]
+    assert texts[2] == ["1-248", "COTTON T-SHIRTS"]
+    # prose under the table runs across the columns: not cut
+    assert len(texts[3]) == 1
+
+
+def test_unsure_run_spelled_alike_at_every_scale_replaces_the_page_reading() -> None:
+    from extractors.ocr import _agreed_reading
+
+    old = [("KEJ", 0, 0, 30, 10, 0.47), ("SOUTH", 35, 0, 80, 10, 0.96)]
+    same = [[("KEJI", 0, 0, 30, 10, c), ("SOUTH", 35, 0, 80, 10, 0.96)] for c in (0.09, 0.31, 0.40)]
+    agreed = _agreed_reading(same, old)
+    assert agreed is not None and agreed[0][0] == "KEJI" and agreed[0][5] == 0.40
+    differing = [same[0], same[1], [("KEJ", 0, 0, 30, 10, 0.2), ("SOUTH", 35, 0, 80, 10, 0.9)]]
+    assert _agreed_reading(differing, old) is None
+    assert _agreed_reading(same[:2], old) is None  # a scale not tried is no agreement
+
+
+def test_a_line_read_twice_keeps_the_surer_words() -> None:
+    from extractors.ocr import _without_overlaps
+
+    words = [
+        ("STFFI", 107, 304, 130, 311, 0.87),
+        ("MODEFI", 206, 304, 233, 311, 0.53),
+        ("STEEL", 107, 304, 133, 312, 0.95),
+        ("MODEL", 206, 304, 236, 312, 0.96),
+        ("KITCHEN", 137, 304, 172, 312, 0.96),
+    ]
+    assert [w[0] for w in _without_overlaps(words)] == ["STEEL", "MODEL", "KITCHEN"]
+    side_by_side = [("2600", 313, 304, 331, 312, 0.97), ("PCS", 335, 304, 351, 312, 0.96)]
+    assert _without_overlaps(side_by_side) == side_by_side

@@ -160,3 +160,57 @@ def test_money_renderings_compare_amount_and_currency() -> None:
     assert _renderings(Money(amount=Decimal("82410"), currency="EUR")) == _renderings(
         Money(amount=Decimal("82410.00"), currency="EUR")
     )
+
+
+def test_invoice_reference_one_misread_from_the_invoice_number_takes_the_surer_value() -> None:
+    from extractors.ocr_normalize import reconcile_invoice_references
+
+    invoice = _document("commercial_invoice", number=_ocr("WJ/26/5003", "inv.png", 0.95))
+    packing = _document("packing_list", invoice_number=_ocr("W4J/26/5003", "pl.png", 0.82))
+    reconcile_invoice_references([invoice, packing])
+    assert packing.invoice_number.value == "WJ/26/5003"
+    source = packing.invoice_number.source
+    assert source.needs_review and "W4J/26/5003" in (source.review_reason or "")
+    assert not invoice.number.source.needs_review
+
+
+def test_invoice_number_misread_takes_the_surer_reference() -> None:
+    from extractors.ocr_normalize import reconcile_invoice_references
+
+    invoice = _document("commercial_invoice", number=_ocr("C126-073", "inv.png", 0.75))
+    packing = _document("packing_list", invoice_number=_ocr("CI26-073", "pl.png", 0.93))
+    reconcile_invoice_references([invoice, packing])
+    assert invoice.number.value == "CI26-073" and invoice.number.source.needs_review
+
+
+def test_a_different_invoice_reference_stays_different() -> None:
+    from extractors.ocr_normalize import reconcile_invoice_references
+
+    invoice = _document("commercial_invoice", number=_ocr("WJ/26/5003", "inv.png", 0.95))
+    packing = _document("packing_list", invoice_number=_ocr("INV-2025-0001", "pl.png", 0.95))
+    reconcile_invoice_references([invoice, packing])
+    assert packing.invoice_number.value == "INV-2025-0001"
+    assert not packing.invoice_number.source.needs_review
+
+
+def test_credit_number_one_misread_from_the_credit_is_taken_as_the_credits(sample_lc) -> None:
+    from extractors.ocr_normalize import annotate_against_lc
+
+    number = sample_lc.number.value
+    misread = number[:4] + "Z" + number[4:]  # one letter too many
+    packing = _document("packing_list", lc_number=_ocr(misread, "pl.png", 0.9))
+    annotate_against_lc(packing, sample_lc)
+    assert packing.lc_number.value == number
+    assert packing.lc_number.source.needs_review and misread in (packing.lc_number.source.review_reason or "")
+    other = _document("packing_list", lc_number=_ocr("ILC26ZZ00017", "pl.png", 0.9))
+    annotate_against_lc(other, sample_lc)
+    assert other.lc_number.value == "ILC26ZZ00017"
+
+
+def test_carrier_code_then_zero_read_as_o_is_mended_only_for_ocr() -> None:
+    from extractors.fields.bill_of_lading import _carrier_prefix_zero
+
+    assert _carrier_prefix_zero(_ocr("TPSCO001173713", "bl.png", 0.9)).value == "TPSC0001173713"
+    assert _carrier_prefix_zero(_ocr("TPSC001173713", "bl.png", 0.9)).value == "TPSC001173713"
+    text = Extracted[str](value="ABCDO123456", source=Provenance(file="bl.pdf", extractor="text"))
+    assert _carrier_prefix_zero(text).value == "ABCDO123456"  # a text layer says what it says

@@ -116,3 +116,45 @@ def test_rule_read_at_a_word_edge_is_dropped_from_the_word() -> None:
     assert normalize_token("[Gross") == "Gross"
     assert normalize_token("[A]") == "[A]"  # too little word left: kept as read
     assert normalize_token("|") == "|"
+
+
+def test_bar_against_capitals_is_an_i_unless_a_rule_stands_there() -> None:
+    assert normalize_token("KEJ|", rule_beside=False) == "KEJI"
+    assert normalize_token("KEJ]", rule_beside=False) == "KEJI"
+    assert normalize_token("|NVOICE", rule_beside=False) == "INVOICE"
+    assert normalize_token("KEJ|", rule_beside=True) == "KEJ"  # the rule read as a letter
+    assert normalize_token("[CARGO]", rule_beside=False) == "CARGO"  # bracketed, not an I
+    assert normalize_token("Quantity|", rule_beside=False) == "Quantity"
+
+
+def test_brackets_closed_the_way_they_opened() -> None:
+    assert normalize_token("(CARGO]") == "(CARGO)"
+    assert normalize_token("[A)") == "(A)"
+
+
+def test_polish_legal_form_read_as_zeros() -> None:
+    assert normalize_token("0.0.") == "O.O."
+    assert normalize_token("0.O.,") == "O.O.,"
+    assert normalize_token("0.0") == "0.0"  # a number stays a number
+
+
+def test_dollar_sign_read_as_s_before_an_amount() -> None:
+    from extractors.ocr_normalize import mend_dollar_signs
+
+    mended = mend_dollar_signs([_word("USS", 10, 30), _word("84,000.00", 34, 80)])
+    assert [w.text for w in mended] == ["US$", "84,000.00"]
+    assert mended[0].raw == "USS"  # provenance keeps what was read
+    vessel = mend_dollar_signs([_word("USS", 10, 30), _word("ENTERPRISE", 34, 90)])
+    assert [w.text for w in vessel] == ["USS", "ENTERPRISE"]
+    far = mend_dollar_signs([_word("USS", 10, 30), _word("84,000.00", 200, 240)])
+    assert far[0].text == "USS"
+
+
+def test_count_and_times_sign_split_before_a_container_size() -> None:
+    from extractors.ocr_normalize import split_count_and_times
+
+    split = split_count_and_times([_word("1X", 10, 22), _word("40'", 25, 40), _word("HC", 43, 55)])
+    assert [w.text for w in split] == ["1", "X", "40'", "HC"]
+    assert split[0].x1 == split[1].x0
+    kept = split_count_and_times([_word("2X", 10, 22), _word("CARTONS", 25, 70)])
+    assert [w.text for w in kept] == ["2X", "CARTONS"]

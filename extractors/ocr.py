@@ -967,6 +967,15 @@ def _without_overlaps(words: Sequence[tuple]) -> list[tuple]:
     return [w for index, w in enumerate(words) if index not in dropped]
 
 
+# A handwritten signature comes back as a line of junk words, each read at this confidence or
+# below ("eating[0.24] ain[0.38]"); as text it would be taken for the signer or the authority.
+SCRIBBLE_MAX_CONFIDENCE = 0.45
+
+
+def _is_scribble(words: Sequence[Word]) -> bool:
+    return all(getattr(w, "confidence", 1.0) <= SCRIBBLE_MAX_CONFIDENCE for w in words)
+
+
 def page_from_result(result: OcrPageResult) -> OcrPage:
     """An ``OcrPage`` (lines and segments built the same way as for a text PDF)."""
     words: list[Word] = []
@@ -994,6 +1003,10 @@ def page_from_result(result: OcrPageResult) -> OcrPage:
     words = ocr_normalize.split_glued_legal_forms(ocr_normalize.mend_dollar_signs(words))
     words = ocr_normalize.split_count_and_times(words)
     lines = group_lines(words, result.page)
+    scribbles = {id(w) for line in lines if _is_scribble(line.words) for w in line.words}
+    if scribbles:
+        words = [w for w in words if id(w) not in scribbles]
+        lines = group_lines(words, result.page)
     for line in lines:
         line.segments = _cut_at_rules(_segments(line.words), result.vertical_rules)
     _cut_at_header_columns(lines)

@@ -264,11 +264,19 @@ def annotate_against_lc(document: Any, lc: LetterOfCredit) -> None:
             continue
         if read.source.extractor != "ocr" or not isinstance(read.value, str):
             continue
-        hint = closeness_hint(read.source.raw or read.value, str(expected.value), label)
-        if hint:
+        as_read = read.source.raw or read.value
+        hint = closeness_hint(as_read, str(expected.value), label)
+        if not hint:
+            continue
+        if field_name != "lc_number":
             _add_hint(read.source, hint, review=read.value.upper() != str(expected.value).upper())
-            if field_name == "lc_number" and _one_misread_apart(read.value, str(expected.value)):
-                _take_reference(document, field_name, str(expected.value), f"the credit's {label}")
+        elif _one_misread_apart(as_read, str(expected.value)) or _one_misread_apart(
+            read.value, str(expected.value)
+        ):
+            # "LCDJD26 334023" (split in two by OCR) or "IMP56795GE26": the credit's number
+            _take_reference(document, field_name, str(expected.value), f"the credit's {label}")
+        else:
+            _add_hint(read.source, hint, review=True)
     for field_name in _AMOUNTS_AGAINST_LC:
         read = getattr(document, field_name, None)
         if (
@@ -292,17 +300,25 @@ def _one_misread_apart(read: str, expected: str) -> bool:
 
 
 def _take_reference(document: Any, field_name: str, value: str, where: str) -> None:
-    """An OCR'd reference one misread away from ``where``'s is taken as that one, and sent for a
-    human check: the rules then do not call a misread a discrepancy, and a person sees both."""
+    """An OCR'd reference one misread away from ``where``'s is taken as that one: the rules then
+    do not call a misread a discrepancy. Differing only in what OCR confuses (O/0, I/1, a space
+    inside the reference) it is the same reference; one character more, less or other is sent
+    for a human check, since it may be a real typing error on the document."""
     read: Extracted[str] = getattr(document, field_name)
     source = read.source
-    note = (
-        f"read by OCR as '{source.raw or read.value}', one misread from {where} '{value}':"
-        f" taken as '{value}'; check the scan"
-    )
-    source.notes.append(note)
-    source.needs_review = True
-    source.review_reason = note
+    as_read = source.raw or read.value
+    if _canonical(as_read) == _canonical(value) or _canonical(read.value) == _canonical(value):
+        source.notes.append(
+            f"read by OCR as '{as_read}', the same as {where} '{value}' once letters OCR confuses"
+            " with digits and spaces inside a reference are allowed for"
+        )
+        source.needs_review = False
+        source.review_reason = None
+    else:
+        note = f"read by OCR as '{as_read}', one character from {where} '{value}': taken as '{value}'; check the scan"
+        source.notes.append(note)
+        source.needs_review = True
+        source.review_reason = note
     setattr(document, field_name, Extracted[str](value=value, source=source))
 
 
@@ -500,7 +516,7 @@ def corroborate(documents: Sequence[Any], lc: LetterOfCredit) -> None:
 # A legal form Tesseract joined to the word before it: "BANKN.V." is "BANK N.V.",
 # "SANAYIA.S." is "SANAYI A.S.". Only dotted capitals (two or more "X." pairs) after three or
 # more capitals: no ordinary word ends like that.
-_GLUED_LEGAL_FORM = re.compile(r"^([A-Z]{3,})((?:[A-Z]\.){2,}[,]?)$")
+_GLUED_LEGAL_FORM = re.compile(r"^([A-Z]{3,})((?:[A-Z][.:]){2,}[,]?)$")  # "SANAYIA:S.": a dot read as ":"
 
 
 def split_glued_legal_forms(words: Sequence[Word]) -> list[Word]:
@@ -513,7 +529,7 @@ def split_glued_legal_forms(words: Sequence[Word]) -> list[Word]:
         if not match:
             out.append(word)
             continue
-        head, tail = match.group(1), match.group(2)
+        head, tail = match.group(1), match.group(2).replace(":", ".")
         split_at = word.x0 + (word.x1 - word.x0) * len(head) / len(word.text)
         first = replace(word, text=head, x1=split_at)
         second = replace(word, text=tail, x0=split_at)

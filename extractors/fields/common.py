@@ -348,11 +348,17 @@ class Reader:
         for line, index, match in self.label_hits(labels):
             segment = line.segments[index]
             rest, words = _words_from(segment, match.end())
+            if words and without_scribble(Segment(words)) is None:
+                rest, words = "", []  # a signature beside its caption ("Certifying Authority")
             label_x: float | None = segment.x0  # the value sits beside its caption
             if rest and words:
                 anchor_x = words[0].x0
                 collected: list[tuple[str, list[Word], Line]] = [(rest, words, line)]
-            elif index + 1 < len(line.segments) and not _is_caption_or_pair(line.segments[index + 1].text):
+            elif (
+                index + 1 < len(line.segments)
+                and not _is_caption_or_pair(line.segments[index + 1].text)
+                and without_scribble(line.segments[index + 1]) is not None
+            ):
                 nxt = line.segments[index + 1]
                 anchor_x = nxt.x0
                 collected = [(nxt.text, list(nxt.words), line)]
@@ -511,6 +517,8 @@ REFERENCE_RE = re.compile(
 def parse_reference(text: str) -> str | None:
     """A document reference: the first token that holds a digit (``INV-2026-001``, ``42183017``)."""
     first = text.strip().split("  ")[0]
+    # no reference ends or starts with its separator: "AS/ 26/9092" is one reference split by OCR
+    first = re.sub(r"(?<=[A-Za-z0-9][/-]) (?=[A-Za-z0-9])", "", first)
     for token in first.split()[:3]:
         token = token.strip(":#,;")
         if is_caption(token):

@@ -207,3 +207,19 @@ def test_a_line_read_twice_keeps_the_surer_words() -> None:
     assert [w[0] for w in _without_overlaps(words)] == ["STEEL", "MODEL", "KITCHEN"]
     side_by_side = [("2600", 313, 304, 331, 312, 0.97), ("PCS", 335, 304, 351, 312, 0.96)]
     assert _without_overlaps(side_by_side) == side_by_side
+
+
+def test_a_signature_read_as_junk_is_not_text() -> None:
+    words = [
+        ("For", 310, 390, 325, 399, 0.97),
+        ("CHINA", 328, 390, 355, 399, 0.95),
+        ("CHAMBER", 358, 390, 400, 399, 0.95),
+        ("eating", 310, 405, 340, 415, 0.24),
+        ("ain", 345, 405, 360, 415, 0.38),
+        ("Certifying", 310, 420, 355, 429, 0.96),
+        ("Authority", 358, 420, 400, 429, 0.97),
+        ("KEJ", 100, 440, 120, 449, 0.40),  # a real word read unsurely beside sure ones stays
+        ("SOUTH", 125, 440, 150, 449, 0.96),
+    ]
+    page = page_from_result(_result_with_words(words))
+    assert [line.text for line in page.lines] == ["For CHINA CHAMBER", "Certifying Authority", "KEJ SOUTH"]

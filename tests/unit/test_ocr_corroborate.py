@@ -180,7 +180,10 @@ def test_invoice_number_misread_takes_the_surer_reference() -> None:
     invoice = _document("commercial_invoice", number=_ocr("C126-073", "inv.png", 0.75))
     packing = _document("packing_list", invoice_number=_ocr("CI26-073", "pl.png", 0.93))
     reconcile_invoice_references([invoice, packing])
-    assert invoice.number.value == "CI26-073" and invoice.number.source.needs_review
+    assert invoice.number.value == "CI26-073"
+    # I read as 1 is what OCR does: the same reference, nothing for a person to decide
+    assert not invoice.number.source.needs_review
+    assert any("C126-073" in note for note in invoice.number.source.notes)
 
 
 def test_a_different_invoice_reference_stays_different() -> None:
@@ -202,6 +205,11 @@ def test_credit_number_one_misread_from_the_credit_is_taken_as_the_credits(sampl
     annotate_against_lc(packing, sample_lc)
     assert packing.lc_number.value == number
     assert packing.lc_number.source.needs_review and misread in (packing.lc_number.source.review_reason or "")
+    split = _ocr(number[:6], "pl.png", 0.9)
+    split.source.raw = f"{number[:6]} {number[6:]}"  # OCR split the number in two words
+    halved = _document("packing_list", lc_number=split)
+    annotate_against_lc(halved, sample_lc)
+    assert halved.lc_number.value == number and not halved.lc_number.source.needs_review
     other = _document("packing_list", lc_number=_ocr("ILC26ZZ00017", "pl.png", 0.9))
     annotate_against_lc(other, sample_lc)
     assert other.lc_number.value == "ILC26ZZ00017"
@@ -214,3 +222,17 @@ def test_carrier_code_then_zero_read_as_o_is_mended_only_for_ocr() -> None:
     assert _carrier_prefix_zero(_ocr("TPSC001173713", "bl.png", 0.9)).value == "TPSC001173713"
     text = Extracted[str](value="ABCDO123456", source=Provenance(file="bl.pdf", extractor="text"))
     assert _carrier_prefix_zero(text).value == "ABCDO123456"  # a text layer says what it says
+
+
+def test_reference_split_after_its_separator_is_one_reference() -> None:
+    from extractors.fields.common import parse_reference
+
+    assert parse_reference("AS/ 26/9092") == "AS/26/9092"
+    assert parse_reference("INV-2026 dated 3 May") == "INV-2026"
+
+
+def test_glued_legal_form_with_a_dot_read_as_colon() -> None:
+    split = split_glued_legal_forms(
+        [OcrWord("SANAYIA:S.", 10, 0, 70, 10, 1, confidence=0.4, raw="SANAYIA:S.")]
+    )
+    assert [w.text for w in split] == ["SANAYI", "A.S."]

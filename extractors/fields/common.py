@@ -59,8 +59,13 @@ SCRIBBLE_MAX_CONFIDENCE = 0.5
 
 
 def without_scribble(segment: Segment) -> Segment | None:
-    """The segment without the unsure OCR words at its ends (None when nothing else is left)."""
-    words = list(segment.words)
+    """The segment without the unsure OCR words at its ends, nor unsure marks of one or two
+    characters inside it ("as ie agent for the insurers"); None when nothing else is left."""
+    words = [
+        w
+        for w in segment.words
+        if getattr(w, "confidence", 1.0) > SCRIBBLE_MAX_CONFIDENCE or sum(ch.isalnum() for ch in w.text) > 2
+    ]
     while words and getattr(words[0], "confidence", 1.0) <= SCRIBBLE_MAX_CONFIDENCE:
         words.pop(0)
     while words and getattr(words[-1], "confidence", 1.0) <= SCRIBBLE_MAX_CONFIDENCE:

@@ -236,3 +236,18 @@ def test_glued_legal_form_with_a_dot_read_as_colon() -> None:
         [OcrWord("SANAYIA:S.", 10, 0, 70, 10, 1, confidence=0.4, raw="SANAYIA:S.")]
     )
     assert [w.text for w in split] == ["SANAYI", "A.S."]
+
+
+def test_a_signature_across_a_capacity_line_is_left_out_of_it() -> None:
+    from extractors.fields.common import without_scribble
+    from extractors.pdf_text import Segment
+
+    def word(text: str, x: float, confidence: float) -> OcrWord:
+        return OcrWord(text, x, 0, x + 10, 10, 1, confidence=confidence, raw=text)
+
+    line = Segment([word("I", 0, 0.43), word("as", 12, 0.97), word("ie", 24, 0.34), word("agent", 36, 0.96)])
+    kept = without_scribble(line)
+    assert kept is not None and kept.text == "as agent"
+    assert without_scribble(Segment([word("eating", 0, 0.24), word("ain", 12, 0.38)])) is None
+    sure = Segment([word("Underwriters", 0, 0.96)])
+    assert without_scribble(sure) is sure

@@ -943,12 +943,15 @@ def ocr_pages(
 
 
 # Two readings of one place: Tesseract can return a line twice, once cut short ("STFFI KITCHEN
-# SINKS MODEFI" over "STAINLESS STEEL KITCHEN SINKS, MODEL"). Of words overlapping by this share
-# of the smaller box, the surer stays.
-DUPLICATE_OVERLAP = 0.6
+# SINKS MODEFI" over "STAINLESS STEEL KITCHEN SINKS, MODEL"). Of two words whose boxes overlap
+# by this share of their union, the surer stays (a box drawn too wide over its neighbours,
+# "MARIS" over "/ 4602W", shares little of its union with each).
+DUPLICATE_OVERLAP = 0.5
 
 
 def _without_overlaps(words: Sequence[tuple]) -> list[tuple]:
+    from rapidfuzz import fuzz
+
     order = sorted(range(len(words)), key=lambda i: words[i][1])
     dropped: set[int] = set()
     for position, i in enumerate(order):
@@ -961,15 +964,23 @@ def _without_overlaps(words: Sequence[tuple]) -> list[tuple]:
             height = min(a[4], b[4]) - max(a[2], b[2])
             if width <= 0 or height <= 0:
                 continue
-            smaller = min((a[3] - a[1]) * (a[4] - a[2]), (b[3] - b[1]) * (b[4] - b[2]))
-            if smaller > 0 and width * height >= DUPLICATE_OVERLAP * smaller:
-                dropped.add(j if b[5] < a[5] else i)
+            overlap = width * height
+            unsure, sure = (b, a) if b[5] < a[5] else (a, b)
+            unsure_area = (unsure[3] - unsure[1]) * (unsure[4] - unsure[2])
+            union = (a[3] - a[1]) * (a[4] - a[2]) + (b[3] - b[1]) * (b[4] - b[2]) - overlap
+            same_place = union > 0 and overlap >= DUPLICATE_OVERLAP * union
+            # a partial second reading lies inside the surer word and spells much of it
+            # ("CONITA" in "CONTAINER"); a neighbour under a box drawn too wide does not
+            inside = unsure_area > 0 and overlap >= DUPLICATE_OVERLAP * unsure_area
+            if same_place or (inside and fuzz.ratio(unsure[0].upper(), sure[0].upper()) >= 50):
+                dropped.add(j if unsure is b else i)
     return [w for index, w in enumerate(words) if index not in dropped]
 
 
 # A handwritten signature comes back as a line of junk words, each read at this confidence or
 # below ("eating[0.24] ain[0.38]"); as text it would be taken for the signer or the authority.
 SCRIBBLE_MAX_CONFIDENCE = 0.45
+SCRIBBLE_HEIGHT_FACTOR = 2.2  # times the page's usual word height
 
 
 def _is_scribble(words: Sequence[Word]) -> bool:
@@ -1004,6 +1015,14 @@ def page_from_result(result: OcrPageResult) -> OcrPage:
     words = ocr_normalize.split_count_and_times(words)
     lines = group_lines(words, result.page)
     scribbles = {id(w) for line in lines if _is_scribble(line.words) for w in line.words}
+    if words:
+        # a signature's strokes read as a word: a box far taller than the text, read unsurely
+        usual = statistics.median(w.height for w in words)
+        scribbles |= {
+            id(w)
+            for w in words
+            if w.height > SCRIBBLE_HEIGHT_FACTOR * usual and getattr(w, "confidence", 1.0) < LOW_CONFIDENCE
+        }
     if scribbles:
         words = [w for w in words if id(w) not in scribbles]
         lines = group_lines(words, result.page)

@@ -61,6 +61,8 @@ def normalize_token(token: str, rule_beside: bool = True) -> str:
     Words without a digit are left alone (``Clause``, ``OIL``, ``Ltd``).
     ``rule_beside``: a column rule stands at the word's edge, so a bar there is the rule.
     """
+    if token.strip("_") and token.strip("_") != token and any(ch.isalnum() for ch in token):
+        token = token.strip("_")  # a rule or a signature line under a word read as "_NHAVA"
     if len(token) > 2 and token[0] == "(" and token[-1] in "]|":
         token = token[:-1] + ")"  # "(CARGO]": a bracket closed the way it opened
     elif len(token) > 2 and token[0] in "[|" and token[-1] == ")":

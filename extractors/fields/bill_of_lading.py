@@ -27,7 +27,7 @@ from extractors.pdf_text import Line, Segment
 
 NUMBER_LABELS = [r"b/l no\.?", r"b/l number", r"bill of lading no\.?", r"bill of lading number", r"b/l ref\.?",
                  r"document no\.?", r"bl no\.?"]  # fmt: skip
-VESSEL_LABELS = [r"ocean vessel", r"vessel ?/ ?voy(age)?\.?( no\.?)?", r"vessel name", r"name of vessel", r"vessel",
+VESSEL_LABELS = [r"ocean vessel", r"vessel ?/? ?voy(age)?\.?( no\.?)?", r"vessel name", r"name of vessel", r"vessel",
                  r"pre-carriage by ocean vessel"]  # fmt: skip
 VOYAGE_LABELS = [r"voyage no\.?", r"voy\.? no\.?", r"voyage"]
 ORIGINALS_LABELS = [r"number of original b/?ls?", r"no\.? of original b\(s\)/l", r"number of originals?",

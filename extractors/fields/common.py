@@ -26,10 +26,10 @@ V = TypeVar("V")
 CAPTIONS = [
     r"commercial invoice", r"(ref\.? )?invoice no\.?", r"invoice number", r"inv\. no\.?", r"invoice date", r"date of issue",
     r"date", r"seller", r"exporter", r"beneficiary", r"buyer", r"sold to", r"bill to", r"messrs\.?",
-    r"l/c no\.?", r"documentary credit no\.?", r"credit number", r"lc ref\.?", r"terms of delivery", r"incoterms?",
+    r"l/c no\.?", r"u/?c no\.?", r"documentary credit no\.?", r"credit number", r"lc ref\.?", r"terms of delivery", r"incoterms?",
     r"delivery terms", r"country of origin", r"shipping marks", r"marks (&|and) nos\.?", r"marks", r"gross weight",
     r"net weight", r"b/l no\.?", r"bill of lading no\.?", r"shipper(/exporter)?", r"consignee", r"notify( party)?",
-    r"(ocean )?vessel( ?/ ?voy(age)?\.? no\.?)?", r"voyage no\.?", r"place of receipt", r"port of loading",
+    r"(ocean )?vessel( ?/? ?voy(age)?\.? no\.?)?", r"voyage no\.?", r"place of receipt", r"port of loading",
     r"port of discharge", r"place of delivery", r"number of original b/ls", r"no\. of original b\(s\)/l",
     r"place and date of issue", r"carrier", r"port of transhipment", r"packing list no\.?", r"total packages",
     r"no\. of packages", r"n\.w\.", r"g\.w\.", r"certificate no\.?", r"consignor", r"origin of goods",
@@ -524,6 +524,8 @@ def parse_reference(text: str) -> str | None:
     first = text.strip().split("  ")[0]
     # no reference ends or starts with its separator: "AS/ 26/9092" is one reference split by OCR
     first = re.sub(r"(?<=[A-Za-z0-9][/-]) (?=[A-Za-z0-9])", "", first)
+    # and its slash read as a comma: "JX, 26/3127" is JX/26/3127
+    first = re.sub(r"\b([A-Z]{1,4}), (?=\d+/\d)", r"\1/", first)
     for token in first.split()[:3]:
         token = token.strip(":#,;")
         if is_caption(token):
@@ -569,7 +571,8 @@ def parse_packages(text: str):  # -> Quantity | None
     return None
 
 
-LC_LABELS = [r"l/c no\.?", r"l/c number", r"lc no\.?", r"documentary credit no\.?", r"documentary credit number",
+# "u/c": OCR reads the "L/" of L/C as a U ("UC No.:", "U/C No.:")
+LC_LABELS = [r"l/c no\.?", r"l/c number", r"lc no\.?", r"u/?c no\.?", r"documentary credit no\.?", r"documentary credit number",
              r"credit number", r"credit no\.?", r"lc ref\.?", r"l/c ref\.?", r"letter of credit no\.?"]  # fmt: skip
 INVOICE_REFERENCE_LABELS = [r"(ref\.?\s+)?invoice no\.?", r"(ref\.?\s+)?invoice number", r"commercial invoice no\.?",
                             r"inv\.? no\.?", r"invoice ref(erence)?\.?( no\.?)?", r"against invoice( no\.?)?"]  # fmt: skip

@@ -28,7 +28,18 @@ def ruleset():
     return load_packs([REPO / "rules" / "ucp600"])
 
 
-@pytest.mark.parametrize("scenario", ["clean_basic", "disc_port_of_loading"])
+@pytest.mark.parametrize(
+    "scenario",
+    [
+        "clean_basic",
+        "disc_port_of_loading",
+        "disc_invoice_copy_only",
+        "clean_eur_credit",
+        "disc_credit_number",
+        "disc_vessel",
+        "clean_amended_credit",
+    ],
+)
 def test_findings_on_scans_equal_findings_on_text(tmp_path: Path, ruleset, scenario: str) -> None:
     text_bundle = generate_presentation(tmp_path, BY_NAME[scenario], 2026)
     scans = scan_bundle(text_bundle, tmp_path / f"{scenario}-scan", seed=11)

@@ -220,6 +220,32 @@ def test_a_signature_read_as_junk_is_not_text() -> None:
         ("Authority", 358, 420, 400, 429, 0.97),
         ("KEJ", 100, 440, 120, 449, 0.40),  # a real word read unsurely beside sure ones stays
         ("SOUTH", 125, 440, 150, 449, 0.96),
+        ("Co", 310, 460, 360, 489, 0.56),  # a stroke of the signature: three lines tall
+        ("Underwriters", 310, 475, 370, 485, 0.94),
     ]
     page = page_from_result(_result_with_words(words))
-    assert [line.text for line in page.lines] == ["For CHINA CHAMBER", "Certifying Authority", "KEJ SOUTH"]
+    assert [line.text for line in page.lines] == [
+        "For CHINA CHAMBER", "Certifying Authority", "KEJ SOUTH", "Underwriters",
+    ]  # fmt: skip
+
+
+def test_a_box_drawn_too_wide_does_not_swallow_its_neighbours() -> None:
+    from extractors.ocr import _without_overlaps
+
+    words = [
+        ("MARIS", 363.8, 278.9, 427.4, 288.0, 0.92),
+        ("/", 392.2, 278.9, 397.4, 288.0, 0.92),
+        ("4602W", 400.6, 278.9, 427.4, 288.0, 0.84),
+    ]
+    assert _without_overlaps(words) == words
+
+
+def test_a_partial_second_reading_inside_a_word_goes() -> None:
+    from extractors.ocr import _without_overlaps
+
+    words = [
+        ("CONTAINER", 100, 300, 160, 309, 0.95),
+        ("CONITA", 110, 301, 150, 309, 0.52),
+        ("LINES", 164, 300, 190, 309, 0.96),
+    ]
+    assert [w[0] for w in _without_overlaps(words)] == ["CONTAINER", "LINES"]

@@ -228,6 +228,7 @@ def test_reference_split_after_its_separator_is_one_reference() -> None:
     from extractors.fields.common import parse_reference
 
     assert parse_reference("AS/ 26/9092") == "AS/26/9092"
+    assert parse_reference("JX, 26/3127") == "JX/26/3127"
     assert parse_reference("INV-2026 dated 3 May") == "INV-2026"
 
 

@@ -127,6 +127,11 @@ def test_bar_against_capitals_is_an_i_unless_a_rule_stands_there() -> None:
     assert normalize_token("Quantity|", rule_beside=False) == "Quantity"
 
 
+def test_underline_read_into_a_word_is_dropped() -> None:
+    assert normalize_token("_NHAVA") == "NHAVA"
+    assert normalize_token("___") == "___"  # a signature line stays what it is
+
+
 def test_brackets_closed_the_way_they_opened() -> None:
     assert normalize_token("(CARGO]") == "(CARGO)"
     assert normalize_token("[A)") == "(A)"

@@ -336,9 +336,14 @@ NUMBER_WORDS = {
 def parse_count(text: str) -> int | None:
     """A small count as written for originals: ``THREE (3)``, ``3/3``, ``3``, ``TWO``."""
     upper = text.upper()
-    match = re.search(r"\((\d{1,2})\)", upper) or re.search(r"(?<!\d)(\d{1,2})\s*/\s*\d{1,2}(?!\d)", upper)
+    match = re.search(r"\((\d{1,2})\)", upper)
     if match:
         return int(match.group(1))
+    match = re.search(r"(?<!\d)(\d{1,2})\s*/\s*(\d{1,2})(?!\d)", upper)
+    if match:
+        issued, of_set = int(match.group(1)), int(match.group(2))
+        # "n/m": n originals of a set of m; more than the set is a misread ("1/1" read "4/1")
+        return of_set if issued > of_set else issued
     for word in re.findall(r"[A-Z]+", upper):
         if word in NUMBER_WORDS:
             return NUMBER_WORDS[word]

@@ -594,6 +594,10 @@ REREAD_MAX_RUNS = 8
 REREAD_SCALES = (1.0, 0.75, 1.5)
 
 
+# An unsure word this many times taller than the page's usual word is junk over several lines.
+TALL_JUNK_FACTOR = 2.0
+
+
 def _has_alnum(text: str) -> bool:
     return any(ch.isalnum() for ch in text)
 
@@ -604,8 +608,13 @@ def _unsure_runs(words: list[tuple]) -> list[list[int]]:
     order = sorted(range(len(words)), key=lambda i: (words[i][2], words[i][1]))
     runs: list[list[int]] = []
     placed: set[int] = set()
+    usual = statistics.median(w[4] - w[2] for w in words) if words else 0.0
     for index in order:
         if index in placed or (words[index][5] >= LOW_CONFIDENCE and _has_alnum(words[index][0])):
+            continue
+        if words[index][4] - words[index][2] > TALL_JUNK_FACTOR * usual:
+            # a box two lines tall or more is not a line to read again: cut out, it takes in
+            # the lines around it ("STFFI KITCHEN" from the top of the row under a header)
             continue
         top, bottom = words[index][2], words[index][4]
         height = bottom - top
@@ -1100,7 +1109,7 @@ def _cut_at_rules(segments: list, rules: Sequence[tuple[float, float, float]]) -
 _COLUMN_CAPTION_RE = re.compile(
     r"marks (?:&|and) (?:nos|numbers)\.?|(?:no\. of |number and kind of |kind of )?packages|"
     r"description of (?:packages and )?goods|description|quantity|gross weight|net weight|"
-    r"measurement|unit price|amount|weight",
+    r"measurement|unit price|amount|weight|no\. of|number of",  # "No. of" over a wrapped "Packages"
     re.IGNORECASE,
 )
 # How many lines under a header its columns are applied to, and the most a cut may stand off

@@ -44,6 +44,7 @@ _GROUPED_NUMBER = re.compile(r"^\d{1,3}(?:[,.]\d{3})+(?:[.,]\d{1,2})?$")
 # 1 or |: "LIC No." is "L/C No.". Only these exact shapes are mended, so a real word is safe.
 _SLASH_ABBREVIATIONS = frozenset({"L/C", "B/L", "C/O", "P/L", "S/C", "C/NO", "D/P", "D/A", "A/C"})
 _RULE_MARKS = "|[]"
+_BRACE_FOR_J = re.compile(r"^[A-Z]{2,}\}[A-Z]*[.,]?$")
 _CAPITALS_WITH_BAR = re.compile(r"^(?:[|\[\]][A-Z]{2,}|[A-Z]{2,}[|\[\]])$")  # one bar, at one end
 _BAR_AS_I = str.maketrans({"|": "I", "[": "I", "]": "I"})
 _SLASH_READ_AS_LETTER = re.compile(r"^([A-Z])[Il1|]([A-Z]{1,2})([.:,]*)$")
@@ -63,6 +64,8 @@ def normalize_token(token: str, rule_beside: bool = True) -> str:
     """
     if token.strip("_") and token.strip("_") != token and any(ch.isalnum() for ch in token):
         token = token.strip("_")  # a rule or a signature line under a word read as "_NHAVA"
+    if _BRACE_FOR_J.match(token):
+        token = token.replace("}", "J")  # "POLSKIE}": J read as a brace, which no document uses
     if len(token) > 2 and token[0] == "(" and token[-1] in "]|":
         token = token[:-1] + ")"  # "(CARGO]": a bracket closed the way it opened
     elif len(token) > 2 and token[0] in "[|" and token[-1] == ")":

@@ -26,7 +26,7 @@ V = TypeVar("V")
 CAPTIONS = [
     r"commercial invoice", r"(ref\.? )?invoice no\.?", r"invoice number", r"inv\. no\.?", r"invoice date", r"date of issue",
     r"date", r"seller", r"exporter", r"beneficiary", r"buyer", r"sold to", r"bill to", r"messrs\.?",
-    r"l/c no\.?", r"u/?c no\.?", r"documentary credit no\.?", r"credit number", r"lc ref\.?", r"terms of delivery", r"incoterms?",
+    r"l/c no\.?", r"u/?c no\.?", r"lc no\.?", r"documentary credit no\.?", r"credit number", r"lc ref\.?", r"terms of delivery", r"incoterms?",
     r"delivery terms", r"country of origin", r"shipping marks", r"marks (&|and) nos\.?", r"marks", r"gross weight",
     r"net weight", r"b/l no\.?", r"bill of lading no\.?", r"shipper(/exporter)?", r"consignee", r"notify( party)?",
     r"(ocean )?vessel( ?/? ?voy(age)?\.? no\.?)?", r"voyage no\.?", r"place of receipt", r"port of loading",

@@ -163,3 +163,16 @@ def test_count_and_times_sign_split_before_a_container_size() -> None:
     assert split[0].x1 == split[1].x0
     kept = split_count_and_times([_word("2X", 10, 22), _word("CARTONS", 25, 70)])
     assert [w.text for w in kept] == ["2X", "CARTONS"]
+
+
+def test_j_read_as_a_brace() -> None:
+    assert normalize_token("POLSKIE}") == "POLSKIEJ"
+    assert normalize_token("}") == "}"
+
+
+def test_more_originals_than_the_set_is_a_misread() -> None:
+    from extractors.normalize import parse_count
+
+    assert parse_count("4/1") == 1  # "1/1" read with its first 1 as a 4
+    assert parse_count("3/3") == 3
+    assert parse_count("2/3") == 2

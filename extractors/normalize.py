@@ -379,16 +379,43 @@ def is_valid_container(number: str) -> bool:
     return container_check_digit(compact[:10]) == int(compact[10])
 
 
-def find_containers(text: str) -> list[tuple[int, int, str]]:
-    """ISO 6346 container numbers with a correct check digit, written compact or spaced."""
+def find_containers(text: str, *, ocr: bool = False) -> list[tuple[int, int, str]]:
+    """ISO 6346 container numbers with a correct check digit, written compact or spaced.
+
+    ``ocr``: the text was read by OCR, so a letter in the seven digit places is a digit misread
+    ("BMLUS919130") and one letter too many there was read into it ("BMLUS5586560"); such a
+    reading counts only when exactly one way of mending it passes the check digit.
+    """
     out: list[tuple[int, int, str]] = []
     seen: set[str] = set()
-    for match in CONTAINER_RE.finditer(text.upper()):
+    pattern = _OCR_CONTAINER_RE if ocr else CONTAINER_RE
+    for match in pattern.finditer(text.upper()):
         number = "".join(match.groups())
-        if is_valid_container(number) and number not in seen:
+        if not is_valid_container(number):
+            if not ocr:
+                continue
+            mended = _mended_container(number)
+            if mended is None:
+                continue
+            number = mended
+        if number not in seen:
             seen.add(number)
             out.append((match.start(), match.end(), number))
     return out
+
+
+_OCR_CONTAINER_RE = re.compile(r"\b([A-Z]{3}[UJZ])\s?([0-9OISBZGDQ]{6,7})\s?-?\s?([0-9OISBZGDQ])\b")
+_DIGIT_MISREADS = str.maketrans("OISBZGDQ", "01582600")
+
+
+def _mended_container(number: str) -> str | None:
+    owner, digits = number[:4], number[4:]
+    candidates = {owner + digits.translate(_DIGIT_MISREADS)}
+    if len(digits) == 8:  # one character too many: each letter in turn taken out
+        candidates |= {owner + (digits[:i] + digits[i + 1 :]).translate(_DIGIT_MISREADS)
+                       for i, ch in enumerate(digits) if ch.isalpha()}  # fmt: skip
+    valid = [c for c in candidates if is_valid_container(c)]
+    return valid[0] if len(valid) == 1 else None
 
 
 # --------------------------------------------------------------------------- parties

@@ -44,6 +44,9 @@ _GROUPED_NUMBER = re.compile(r"^\d{1,3}(?:[,.]\d{3})+(?:[.,]\d{1,2})?$")
 # 1 or |: "LIC No." is "L/C No.". Only these exact shapes are mended, so a real word is safe.
 _SLASH_ABBREVIATIONS = frozenset({"L/C", "B/L", "C/O", "P/L", "S/C", "C/NO", "D/P", "D/A", "A/C"})
 _RULE_MARKS = "|[]"
+# Legal forms with a letter misread, where the misreading is no word a document would use
+# ("LID." wrapped under a company's name). "ETD." is left alone: it is a shipping date.
+_LEGAL_FORM_MISREADS = {"LID.": "LTD.", "LID.,": "LTD.,", "LTD:": "LTD."}
 _BRACE_FOR_J = re.compile(r"^[A-Z]{2,}\}[A-Z]*[.,]?$")
 _CAPITALS_WITH_BAR = re.compile(r"^(?:[|\[\]][A-Z]{2,}|[A-Z]{2,}[|\[\]])$")  # one bar, at one end
 _BAR_AS_I = str.maketrans({"|": "I", "[": "I", "]": "I"})
@@ -64,6 +67,8 @@ def normalize_token(token: str, rule_beside: bool = True) -> str:
     """
     if token.strip("_") and token.strip("_") != token and any(ch.isalnum() for ch in token):
         token = token.strip("_")  # a rule or a signature line under a word read as "_NHAVA"
+    if token in _LEGAL_FORM_MISREADS:
+        return _LEGAL_FORM_MISREADS[token]
     if _BRACE_FOR_J.match(token):
         token = token.replace("}", "J")  # "POLSKIE}": J read as a brace, which no document uses
     if len(token) > 2 and token[0] == "(" and token[-1] in "]|":

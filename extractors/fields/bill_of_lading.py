@@ -163,7 +163,8 @@ def extract(reader: Reader) -> BillOfLading:
 
     containers = []
     for line in reader._lines:
-        for start, end, number_text in normalize.find_containers(line.text):
+        read_by_ocr = any(getattr(w, "confidence", None) is not None for w in line.words)
+        for start, end, number_text in normalize.find_containers(line.text, ocr=read_by_ocr):
             containers.append(reader.extracted(number_text, reader.found_in_line(line, start, end), 0.95))
     fields["containers"] = containers
 

@@ -165,6 +165,11 @@ def test_count_and_times_sign_split_before_a_container_size() -> None:
     assert [w.text for w in kept] == ["2X", "CARTONS"]
 
 
+def test_legal_form_misread() -> None:
+    assert normalize_token("LID.") == "LTD."
+    assert normalize_token("ETD.") == "ETD."  # estimated time of departure
+
+
 def test_j_read_as_a_brace() -> None:
     assert normalize_token("POLSKIE}") == "POLSKIEJ"
     assert normalize_token("}") == "}"
@@ -176,3 +181,12 @@ def test_more_originals_than_the_set_is_a_misread() -> None:
     assert parse_count("4/1") == 1  # "1/1" read with its first 1 as a 4
     assert parse_count("3/3") == 3
     assert parse_count("2/3") == 2
+
+
+def test_container_numbers_misread_by_ocr_are_mended_by_their_check_digit() -> None:
+    from extractors.normalize import find_containers
+
+    assert [n for _, _, n in find_containers("BMLUS919130 / SEAL", ocr=True)] == ["BMLU5919130"]
+    assert [n for _, _, n in find_containers("BMLUS5586560 / SEAL", ocr=True)] == ["BMLU5586560"]
+    assert find_containers("BMLUS919130 / SEAL") == []  # a text layer says what it says
+    assert find_containers("BMLU5919131", ocr=True) == []  # a wrong check digit stays wrong

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from rapidfuzz.distance import Levenshtein
 from unidecode import unidecode
 
 # canonical name -> (ISO 3166 alpha-2 country, UN/LOCODE, other names as written on documents)
@@ -261,19 +262,7 @@ def _typing_error_apart(left: str, right: str) -> bool:
         return True
     if min(len(left), len(right)) < TYPO_MIN_LETTERS:
         return False
-    return _one_edit_apart(left, right)
-
-
-def _one_edit_apart(left: str, right: str) -> bool:
-    """One letter changed, added or dropped."""
-    if abs(len(left) - len(right)) > 1:
-        return False
-    if len(left) > len(right):
-        left, right = right, left
-    index = next((i for i, (x, y) in enumerate(zip(left, right, strict=False)) if x != y), len(left))
-    if len(left) == len(right):
-        return left[index + 1 :] == right[index + 1 :]
-    return left[index:] == right[index + 1 :]
+    return Levenshtein.distance(left, right) <= 1  # one letter changed, added or dropped
 
 
 def country_in(address_lines: list[str] | str) -> str:

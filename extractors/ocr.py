@@ -29,7 +29,7 @@ from typing import Literal
 
 from extractors import ocr_normalize
 from extractors.images import PageImage, Rules, find_rules
-from extractors.pdf_text import Page, PdfDocument, Word, group_lines
+from extractors.pdf_text import Page, PdfDocument, Segment, Word, group_lines
 
 DEFAULT_LANG = os.environ.get("BLOCKTRADE_OCR_LANG", "eng")
 PAGE_TIMEOUT_S = float(os.environ.get("BLOCKTRADE_OCR_PAGE_TIMEOUT", 90))
@@ -1080,8 +1080,6 @@ def _cut_at_rules(segments: list, rules: Sequence[tuple[float, float, float]]) -
     """
     if not rules:
         return segments
-    from extractors.pdf_text import Segment
-
     out: list = []
     for segment in segments:
         words = segment.words
@@ -1141,8 +1139,6 @@ def _caption_starts(segment) -> list[int] | None:
 def _cut_at_header_columns(lines: list) -> None:
     """Split a goods table's header into its captions and the rows under it where a column
     starts: what column rules do for a ruled table (_cut_at_rules)."""
-    from extractors.pdf_text import Segment
-
     position = 0
     while position < len(lines):
         header = lines[position]
@@ -1178,8 +1174,6 @@ def _cut_at_header_columns(lines: list) -> None:
 def _cut_row_at_columns(row, columns: Sequence[float]) -> list | None:
     """The row's segments cut where a column starts in a wide gap; None when a segment runs
     across two column starts without such a gap (prose under the table, not a table row)."""
-    from extractors.pdf_text import Segment
-
     cut: list = []
     for segment in row.segments:
         height = max(w.height for w in segment.words)

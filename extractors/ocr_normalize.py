@@ -334,6 +334,13 @@ def _take_reference(document: Any, field_name: str, value: str, where: str) -> N
     setattr(document, field_name, Extracted[str](value=value, source=source))
 
 
+def _sureness(value: Extracted[Any]) -> float:
+    """How sure the reading is: its OCR confidence, or 1 for a text layer."""
+    if value.source.extractor != "ocr":
+        return 1.0
+    return value.source.ocr_confidence or 0.0
+
+
 def reconcile_invoice_references(documents: Sequence[Any]) -> None:
     """A document's reference to the invoice and the invoice's own number, when OCR read one of
     them one misread away from the other: the less sure reading takes the surer one's value."""
@@ -356,11 +363,7 @@ def reconcile_invoice_references(documents: Sequence[Any]) -> None:
             continue
         if not _one_misread_apart(reference.value, number.value):
             continue
-        sure = {
-            id(x): x.source.ocr_confidence if x.source.extractor == "ocr" else 1.0
-            for x in (reference, number)
-        }
-        if (sure[id(reference)] or 0.0) <= (sure[id(number)] or 0.0):
+        if _sureness(reference) <= _sureness(number):
             _take_reference(
                 document, "invoice_number", number.value, f"the invoice's number ({number.source.file})"
             )
@@ -543,22 +546,26 @@ _GLUED_LEGAL_FORM = re.compile(r"^([A-Z]{3,})((?:[A-Z][.:]){2,}[,]?)$")  # "SANA
 
 def split_glued_legal_forms(words: Sequence[Word]) -> list[Word]:
     """OCR words with a glued dotted legal form split in two, the box shared by characters."""
-    from dataclasses import replace
-
     out: list[Word] = []
     for word in words:
         match = _GLUED_LEGAL_FORM.match(word.text)
         if not match:
             out.append(word)
             continue
-        head, tail = match.group(1), match.group(2).replace(":", ".")
-        split_at = word.x0 + (word.x1 - word.x0) * len(head) / len(word.text)
-        first = replace(word, text=head, x1=split_at)
-        second = replace(word, text=tail, x0=split_at)
-        if hasattr(word, "raw"):  # each piece is what was read of it
-            first, second = replace(first, raw=head), replace(second, raw=tail)
-        out.extend((first, second))
+        out.extend(_split_word(word, match.group(1), match.group(2).replace(":", ".")))
     return out
+
+
+def _split_word(word: Word, head: str, tail: str) -> tuple[Word, Word]:
+    """``word`` as two words, its box shared in proportion to the characters of each; each piece
+    keeps what was read of it as its raw text."""
+    from dataclasses import replace
+
+    split_at = word.x0 + (word.x1 - word.x0) * len(head) / len(word.text)
+    first, second = replace(word, text=head, x1=split_at), replace(word, text=tail, x0=split_at)
+    if hasattr(word, "raw"):
+        first, second = replace(first, raw=head), replace(second, raw=word.text[len(head) :])
+    return first, second
 
 
 # "1 X 40' HC": the count and the multiplication sign read as one word ("1X") when the space
@@ -569,8 +576,6 @@ _CONTAINER_SIZE = re.compile(r"^(?:20|40|45)(?:'|FT|’)")
 
 def split_count_and_times(words: Sequence[Word]) -> list[Word]:
     """``1X 40'`` read back as ``1 X 40'``, the box shared by characters."""
-    from dataclasses import replace
-
     out: list[Word] = []
     for index, word in enumerate(words):
         match = _COUNT_TIMES.match(word.text)
@@ -578,10 +583,5 @@ def split_count_and_times(words: Sequence[Word]) -> list[Word]:
         if not match or after is None or after.page != word.page or not _CONTAINER_SIZE.match(after.text):
             out.append(word)
             continue
-        count = match.group(1)
-        split_at = word.x0 + (word.x1 - word.x0) * len(count) / len(word.text)
-        first, second = replace(word, text=count, x1=split_at), replace(word, text="X", x0=split_at)
-        if hasattr(word, "raw"):
-            first, second = replace(first, raw=count), replace(second, raw=word.text[len(count) :])
-        out.extend((first, second))
+        out.extend(_split_word(word, match.group(1), "X"))
     return out

@@ -53,9 +53,10 @@ def is_caption(text: str) -> bool:
 # their least sure word of two or more letters or digits.
 FREE_TEXT_MIN_WORDS = 5
 
-# A signature's scribble read by OCR: junk words at this confidence or below beside the text
-# under or beside it ("I[0.43] Underwriters Bae[0.20]").
-SCRIBBLE_MAX_CONFIDENCE = 0.5
+# A signature's marks read by OCR beside the text it signs ("I[0.43] Underwriters Bae[0.20]"):
+# words at this confidence or below. (Whole lines of such words are dropped earlier, in
+# extractors.ocr; these share a line with sure words.)
+SIGNATURE_MARK_MAX_CONFIDENCE = 0.5
 
 
 def without_scribble(segment: Segment) -> Segment | None:
@@ -64,11 +65,12 @@ def without_scribble(segment: Segment) -> Segment | None:
     words = [
         w
         for w in segment.words
-        if getattr(w, "confidence", 1.0) > SCRIBBLE_MAX_CONFIDENCE or sum(ch.isalnum() for ch in w.text) > 2
+        if getattr(w, "confidence", 1.0) > SIGNATURE_MARK_MAX_CONFIDENCE
+        or sum(ch.isalnum() for ch in w.text) > 2
     ]
-    while words and getattr(words[0], "confidence", 1.0) <= SCRIBBLE_MAX_CONFIDENCE:
+    while words and getattr(words[0], "confidence", 1.0) <= SIGNATURE_MARK_MAX_CONFIDENCE:
         words.pop(0)
-    while words and getattr(words[-1], "confidence", 1.0) <= SCRIBBLE_MAX_CONFIDENCE:
+    while words and getattr(words[-1], "confidence", 1.0) <= SIGNATURE_MARK_MAX_CONFIDENCE:
         words.pop()
     if len(words) == len(segment.words):
         return segment

@@ -195,11 +195,17 @@ def load_bundle(
         raise InputError(path.name, "no letter of credit (MT700) found in the bundle")
     for _, name, text in sorted(amendments, key=lambda a: (a[0], a[1])):
         lc = swift.apply_mt707(lc, text, name)
-    from extractors.ocr_normalize import annotate_against_lc, corroborate, reconcile_invoice_references
+    from extractors.ocr_normalize import (
+        annotate_against_lc,
+        corroborate,
+        mend_goods_against_lc,
+        reconcile_invoice_references,
+    )
 
     for document in documents:
         if document.extraction == "ocr":
             annotate_against_lc(document, lc)
+            mend_goods_against_lc(document, lc)
     reconcile_invoice_references(documents)
     corroborate(documents, lc)
     documents.sort(key=lambda d: d.file)

@@ -793,6 +793,10 @@ UNREAD_MIN_CONFIDENCE = 0.6
 UNREAD_COVER_CONFIDENCE = 0.45
 
 
+def _centre_inside(word: tuple, box: tuple[int, int, int, int]) -> bool:
+    return box[0] <= (word[1] + word[3]) / 2 <= box[2] and box[1] <= (word[2] + word[4]) / 2 <= box[3]
+
+
 def _read_unread(
     page, words: list[tuple], settings: OcrSettings, image: PageImage, deadline: float = float("inf")
 ) -> tuple[list[tuple], float]:
@@ -826,16 +830,22 @@ def _read_unread(
             break
         pad = round(0.3 * em)
         box = (max(0, x0 - pad), max(0, top - pad), min(page.width, x1 + pad), min(page.height, bottom + pad))
+        junk = [w for w in kept if w[5] < UNREAD_COVER_CONFIDENCE and _centre_inside(w, box)]
+        if junk:
+            # the junk the page pass made of this ink may reach past the ink found unread: read
+            # all of it, or its ends are lost with it ("2-300)" at 0.25 over "2 300", whose
+            # "2" is too small to be found as ink of its own)
+            box = (
+                max(0, min([box[0], *(int(w[1]) - pad for w in junk)])),
+                box[1],
+                min(page.width, max([box[2], *(int(w[3]) + pad for w in junk)])),
+                box[3],
+            )
         read, elapsed = _read_crop(page, box, 1.0, settings, image)
         seconds += elapsed
         if any(_has_alnum(w[0]) for w in read) and _mean_confidence(read) >= UNREAD_MIN_CONFIDENCE:
             # the junk the page pass made of this ink goes
-            kept = [
-                w
-                for w in kept
-                if w[5] >= UNREAD_COVER_CONFIDENCE
-                or not (box[0] <= (w[1] + w[3]) / 2 <= box[2] and box[1] <= (w[2] + w[4]) / 2 <= box[3])
-            ]
+            kept = [w for w in kept if w[5] >= UNREAD_COVER_CONFIDENCE or not _centre_inside(w, box)]
             kept.extend(read)
     return kept, seconds
 

@@ -302,6 +302,65 @@ def annotate_against_lc(document: Any, lc: LetterOfCredit) -> None:
             _add_hint(read.source, hint, review=_unsure(read.source))
 
 
+# Characters a scan leaves no way to tell apart inside a word of a goods description: "$3" for
+# the safety class "S3", "C0TTON" for "COTTON". S/5 and B/8 are not among them: in the fonts
+# of trade documents they differ, and "SIZE 5" against "SIZE S" may be a real discrepancy.
+_GOODS_LOOKALIKES = str.maketrans({"$": "S", "0": "O", "1": "I", "l": "I", "|": "I"})
+_WORD_EDGES = re.compile(r"^([(\[\"']*)(.*?)([.,;:)\]\"']*)$")
+
+
+def _lookalike(word: str) -> str:
+    return word.translate(_GOODS_LOOKALIKES).upper()
+
+
+def mend_goods_against_lc(document: Any, lc: LetterOfCredit) -> None:
+    """Words of an OCR-read goods description that differ from a word of the credit's 45A only
+    in characters a scan cannot tell apart are taken as the credit spells them. What was read
+    stays in the evidence; no human check, as for a reference that differs only in O/0."""
+    credit = getattr(lc, "goods_description", None)
+    if not isinstance(credit, Extracted) or not isinstance(credit.value, str):
+        return
+    credit_words = {_WORD_EDGES.match(w).group(2) for w in credit.value.split()}  # type: ignore[union-attr]
+    by_shape: dict[str, set[str]] = {}
+    for word in credit_words:
+        if any(ch.isalnum() for ch in word):
+            by_shape.setdefault(_lookalike(word), set()).add(word)
+
+    def mended(text: str) -> tuple[str, list[str]]:
+        out, changed = [], []
+        for token in re.split(r"(\s+)", text):
+            edges = _WORD_EDGES.match(token)
+            core = edges.group(2) if edges else ""
+            spelled = by_shape.get(_lookalike(core), set()) if core else set()
+            if core and core not in credit_words and len(spelled) == 1:
+                (word,) = spelled
+                changed.append(f"'{core}' as '{word}'")
+                token = f"{edges.group(1)}{word}{edges.group(3)}"  # type: ignore[union-attr]
+            out.append(token)
+        return "".join(out), changed
+
+    description = getattr(document, "goods_description", None)
+    if isinstance(description, Extracted) and description.source.extractor == "ocr":
+        text, changed = mended(description.value)
+        if changed:
+            description.source.notes.append(_lookalike_note(changed))
+            document.goods_description = Extracted[str](value=text, source=description.source)
+    for line in getattr(document, "lines", None) or []:
+        if line.source is None or line.source.extractor != "ocr":
+            continue
+        text, changed = mended(line.description)
+        if changed:
+            line.source.notes.append(_lookalike_note(changed))
+            line.description = text
+
+
+def _lookalike_note(changed: list[str]) -> str:
+    return (
+        f"read by OCR with {', '.join(changed)} of the credit's goods description (45A): taken"
+        " as the credit spells them, since the characters that differ look alike on a scan"
+    )
+
+
 def _one_misread_apart(read: str, expected: str) -> bool:
     """Equal once OCR's confusable letters are allowed for, or one character apart in a
     reference long enough that one character cannot make it another reference by chance."""
@@ -444,9 +503,16 @@ def _walk(value: Any, path: str) -> Iterable[tuple[str, Extracted[Any]]]:
 CORROBORATE_MIN_CHARS = 4
 
 
+_THOUSANDS = re.compile(r"(?<=\d)[,.'’](?=\d{3}(?!\d))")
+# A place of receipt or delivery is often written with the facility: "NHAVA SHEVA CY".
+_FACILITY_SUFFIX = re.compile(r" (?:CY|CFS|CY CY|CFS CFS|TERMINAL|DEPOT|ICD)$")
+
+
 def _canonical_text(text: str) -> str:
-    # "TO THE ORDER OF" and "TO ORDER OF" say the same (ISBP 821 E8)
-    return " ".join(re.findall(r"[A-Z0-9]+", text.upper())).replace("TO THE ORDER OF", "TO ORDER OF")
+    # "TO THE ORDER OF" and "TO ORDER OF" say the same (ISBP 821 E8); "4,500 SETS" in 45A is
+    # the quantity 4500 SETS read from a packing list
+    text = _THOUSANDS.sub("", text.upper())
+    return " ".join(re.findall(r"[A-Z0-9]+", text)).replace("TO THE ORDER OF", "TO ORDER OF")
 
 
 def _renderings(value: Any) -> list[str]:
@@ -479,20 +545,34 @@ def _corpus(value: Any) -> list[str]:
     return [t for t in texts if t]
 
 
-def corroborate(documents: Sequence[Any], lc: LetterOfCredit) -> None:
-    """Clear the human check of low-confidence OCR values that another source confirms.
+# An address line this long that is one character from a line elsewhere is the same line with a
+# slip of the scan or the typist: only an address's country is examined (14(j)), and it is
+# still required to match exactly.
+ADDRESS_SLIP_MIN_CHARS = 6
 
-    Only values marked for their OCR confidence are considered (a near-miss of the credit's
-    value stays marked). Text is compared canonically (upper case, letters and digits), and a
-    value matches as whole words inside a source text: "POLDER COMMERCIAL BANK N.V." inside
-    46A's "... TO ORDER OF POLDER COMMERCIAL BANK N.V.". The evidence says what confirmed it.
+# Why a value may be sent for a human check, and whether another source can settle it: low
+# confidence, or a near-miss of the credit's value (then only another document can confirm the
+# reading; the credit is what it nearly missed).
+_UNSURE_REASON = "OCR confidence"
+_NEAR_MISS_REASON = "OCR read "
+
+
+def corroborate(documents: Sequence[Any], lc: LetterOfCredit) -> None:
+    """Clear the human check of OCR values that another source confirms.
+
+    Considered: values marked for their OCR confidence, and near-misses of the credit's value
+    (an amount one digit from 32B) that another document shows as read. A reference taken as the
+    credit's with one character changed stays marked. Text is compared canonically (upper case,
+    letters and digits, no thousands separators), and a value matches as whole words inside a
+    source text: "POLDER COMMERCIAL BANK N.V." inside 46A's "... TO ORDER OF POLDER COMMERCIAL
+    BANK N.V.". The evidence says what confirmed it.
     """
     unsure = [
-        extracted
+        (path, extracted)
         for document in documents
-        for _path, extracted in _walk(document, "")
+        for path, extracted in _walk(document, "")
         if extracted.source.needs_review
-        and (extracted.source.review_reason or "").startswith("OCR confidence")
+        and (extracted.source.review_reason or "").startswith((_UNSURE_REASON, _NEAR_MISS_REASON))
     ]
     if not unsure:
         return  # text documents, or OCR read surely: nothing to confirm
@@ -510,30 +590,73 @@ def corroborate(documents: Sequence[Any], lc: LetterOfCredit) -> None:
                     (extracted.source.file, f"the {doc_type} ({extracted.source.file}, {path})", text)
                 )
 
-    def confirmed(text: str, file: str) -> str | None:
-        return next((where for f, where, t in sources if f != file and f" {text} " in f" {t} "), None)
+    def confirmed(text: str, file: str, *, credit: bool = True) -> str | None:
+        return next(
+            (
+                where
+                for f, where, t in sources
+                if f != file and (credit or f != lc.file) and f" {text} " in f" {t} "
+            ),
+            None,
+        )
 
-    for extracted in unsure:
+    def nearly_confirmed(line: str, file: str) -> tuple[str, str] | None:
+        """Where a line one character from ``line`` is, and that line."""
+        from rapidfuzz.distance import Levenshtein
+
+        if len(line) < ADDRESS_SLIP_MIN_CHARS:
+            return None
+        return next(
+            ((where, t) for f, where, t in sources if f != file and Levenshtein.distance(line, t) == 1),
+            None,
+        )
+
+    for path, extracted in unsure:
         source = extracted.source
+        near_miss = not (source.review_reason or "").startswith(_UNSURE_REASON)
         wanted = [t for t in _renderings(extracted.value) if _informative(t)]
-        where = next((w for w in (confirmed(t, source.file) for t in wanted) if w), None)
+        if path.split(".")[-1].startswith(("place_of", "port_of")):
+            wanted += [
+                short for t in wanted if (short := _FACILITY_SUFFIX.sub("", t)) != t and _informative(short)
+            ]
+        where = next(
+            (w for w in (confirmed(t, source.file, credit=not near_miss) for t in wanted) if w), None
+        )
         if (
             where is None
+            and not near_miss
             and isinstance(extracted.value, Party)
             and _informative(name := _canonical_text(extracted.value.name))
         ):
-            # laid out differently elsewhere: the name and each address line confirmed apart
-            lines = [_canonical_text(line) for line in extracted.value.address]
-            if all(confirmed(line, source.file) for line in lines if line):
+            # laid out differently elsewhere: the name and each address line confirmed apart,
+            # a long line also one character off if the country read stays the one confirmed
+            lines = [line for line in (_canonical_text(a) for a in extracted.value.address) if line]
+            as_confirmed: list[str] = []
+            slips: list[tuple[str, str]] = []
+            for line in lines:
+                near = None if confirmed(line, source.file) else nearly_confirmed(line, source.file)
+                as_confirmed.append(near[1] if near else line)
+                slips += [near] if near else []
+            unconfirmed = [t for t in as_confirmed if not confirmed(t, source.file)]
+            if not unconfirmed and _same_country(lines, as_confirmed):
                 where = confirmed(name, source.file)
+                if where and slips:
+                    where += f", an address line one character from {slips[0][0]} ('{slips[0][1]}')"
         if where is None:
             continue
+        if source.ocr_confidence is not None and not near_miss:
+            reading = f"read at OCR confidence {source.ocr_confidence:.2f}"
+        else:
+            reading = "a near-miss of the credit's value"
         source.needs_review = False
-        source.notes.append(
-            f"read at OCR confidence {source.ocr_confidence:.2f}; the same value is on {where},"
-            " so it is not sent for a human check"
-        )
+        source.notes.append(f"{reading}; the same value is on {where}, so it is not sent for a human check")
         source.review_reason = None
+
+
+def _same_country(read: Sequence[str], confirmed: Sequence[str]) -> bool:
+    from extractors.countries import country_from_address
+
+    return country_from_address(list(read)) == country_from_address(list(confirmed))
 
 
 # --------------------------------------------------------------------------- glued words

@@ -165,7 +165,17 @@ def extract(reader: Reader) -> BillOfLading:
     for line in reader._lines:
         read_by_ocr = any(getattr(w, "confidence", None) is not None for w in line.words)
         for start, end, number_text in normalize.find_containers(line.text, ocr=read_by_ocr):
-            containers.append(reader.extracted(number_text, reader.found_in_line(line, start, end), 0.95))
+            container = reader.extracted(number_text, reader.found_in_line(line, start, end), 0.95)
+            source = container.source
+            if source.needs_review and (source.review_reason or "").startswith("OCR confidence"):
+                # its ISO 6346 check digit agrees with the ten characters before it: a misread
+                # of one character never keeps it agreeing, so the number is the one written
+                source.notes.append(
+                    f"read at OCR confidence {source.ocr_confidence:.2f}; its ISO 6346 check digit"
+                    " agrees, so it is not sent for a human check"
+                )
+                source.needs_review, source.review_reason = False, None
+            containers.append(container)
     fields["containers"] = containers
 
     for key, labels, parser in (

@@ -249,3 +249,53 @@ def test_a_partial_second_reading_inside_a_word_goes() -> None:
         ("LINES", 164, 300, 190, 309, 0.96),
     ]
     assert [w[0] for w in _without_overlaps(words)] == ["CONTAINER", "LINES"]
+
+
+def test_a_container_number_read_unsurely_is_trusted_when_its_check_digit_agrees() -> None:
+    from extractors.fields import extract_document
+    from extractors.ocr import assemble
+
+    words = [
+        ("BILL", 50, 60, 80, 69, 0.96), ("OF", 84, 60, 96, 69, 0.96), ("LADING", 100, 60, 150, 69, 0.96),
+        ("Container:", 50, 100, 110, 109, 0.95), ("NOCU5594625", 120, 100, 200, 109, 0.67),
+        ("Seal:", 50, 120, 80, 129, 0.95), ("NOCU5594626", 120, 120, 200, 129, 0.67),
+    ]  # fmt: skip
+    pdf = assemble("bl.png", [_result_with_words(words)]).document
+    bl = extract_document("bill_of_lading", pdf, "bl.png", templates=False)
+    assert [c.value for c in bl.containers] == ["NOCU5594625"]  # the second fails its check digit
+    source = bl.containers[0].source
+    assert source.ocr_confidence == 0.67 and not source.needs_review
+    assert "ISO 6346 check digit agrees" in source.notes[-1]
+
+
+def test_unread_ink_is_read_with_all_of_the_junk_over_it(tmp_path: Path) -> None:
+    """The page pass read "2 300" as "2-300)" at 0.25; the ink found unread is only "300" (the
+    "2" is too narrow to be found alone). The junk goes, so its "2" must be read with it."""
+    from PIL import ImageDraw, ImageFont
+
+    from extractors.images import PageImage
+    from extractors.ocr import OcrSettings, _read_unread
+
+    font = ImageFont.load_default(size=36)
+    page = Image.new("L", (1400, 160), 255)
+    draw = ImageDraw.Draw(page)
+    words = []
+    for text, x, confidence in (("SINKS,", 40, 0.96), ("MODEL", 190, 0.96), ("SK-8045,", 340, 0.93)):
+        draw.text((x, 60), text, fill=0, font=font)
+        left, top, right, bottom = draw.textbbox((x, 60), text, font=font)
+        words.append((text, left, top, right, bottom, confidence))
+    draw.text((760, 60), "2", fill=0, font=font)
+    draw.text((830, 60), "300", fill=0, font=font)
+    draw.text((950, 60), "PCS", fill=0, font=font)
+    two, three_hundred = draw.textbbox((760, 60), "2", font=font), draw.textbbox((830, 60), "300", font=font)
+    pcs = draw.textbbox((950, 60), "PCS", font=font)
+    words.append(("2-300)", two[0], two[1], three_hundred[2], three_hundred[3], 0.25))
+    words.append(("PCS", *pcs, 0.9))
+    words += [(f"W{i}", 40 + 60 * i, 120, 80 + 60 * i, 150, 0.95) for i in range(6)]  # a page, not a line
+    path = tmp_path / "line.png"
+    page.save(path)
+    image = PageImage(file="inv.png", page=1, path=path, width_px=1400, height_px=160, points_per_pixel=0.24)
+    kept, _seconds = _read_unread(page, words, OcrSettings(), image)
+    texts = [w[0] for w in kept]
+    assert "2-300)" not in texts
+    assert "2" in texts and "300" in texts

@@ -252,3 +252,94 @@ def test_a_signature_across_a_capacity_line_is_left_out_of_it() -> None:
     assert without_scribble(Segment([word("eating", 0, 0.24), word("ain", 12, 0.38)])) is None
     sure = Segment([word("Underwriters", 0, 0.96)])
     assert without_scribble(sure) is sure
+
+
+def test_a_quantity_is_confirmed_by_the_credit_written_with_thousands_separators(sample_lc) -> None:
+    from extractors.models import Extracted as X
+    from extractors.models import Quantity
+
+    credit = sample_lc.model_copy(deep=True)
+    credit.goods_description = X[str](
+        value="4,500 SETS COTTON BED SHEET SETS", source=Provenance(file=credit.file, extractor="text")
+    )
+    packing = _document(
+        "packing_list", total_quantity=_ocr(Quantity(amount=Decimal("4500"), unit="SETS"), "pl.png")
+    )
+    corroborate([packing], credit)
+    assert not packing.total_quantity.source.needs_review
+    other = _document(
+        "packing_list", total_quantity=_ocr(Quantity(amount=Decimal("4600"), unit="SETS"), "pl.png")
+    )
+    corroborate([other], credit)
+    assert other.total_quantity.source.needs_review
+
+
+def test_an_address_line_one_character_off_is_confirmed_unless_the_country_changes(sample_lc) -> None:
+    beneficiary = sample_lc.beneficiary.value  # BUILDING 7, 33 KEJI SOUTH ROAD / SHENZHEN 518057, CHINA
+
+    def read_as(address: list[str]):
+        return _document("packing_list", issuer=_ocr(Party(name=beneficiary.name, address=address), "pl.png"))
+
+    street, city = beneficiary.address
+    slipped = read_as([street.replace("KEJI", "KEJII"), city])
+    corroborate([slipped], sample_lc)
+    assert not slipped.issuer.source.needs_review
+    assert "an address line one character from the credit (beneficiary)" in slipped.issuer.source.notes[-1]
+    # one character in the country's name: the country read is not the one confirmed
+    no_country = read_as([street, city.replace("CHINA", "CHLNA")])
+    corroborate([no_country], sample_lc)
+    assert no_country.issuer.source.needs_review
+    two_slips = read_as([street.replace("KEJI", "KEJII").replace("ROAD", "R0AD"), city])
+    corroborate([two_slips], sample_lc)
+    assert two_slips.issuer.source.needs_review
+
+
+def test_a_place_with_its_facility_is_confirmed_by_the_place_alone(sample_lc) -> None:
+    port = sample_lc.port_of_loading.value
+    bl = _document(
+        "bill_of_lading", place_of_receipt=_ocr(f"{port} CY", "bl.png"), notify=_ocr(f"{port} CY", "bl.png")
+    )
+    corroborate([bl], sample_lc)
+    assert not bl.place_of_receipt.source.needs_review
+    assert bl.notify.source.needs_review  # only a place drops its facility
+
+
+def test_a_near_miss_of_the_credit_amount_is_confirmed_by_another_document_only(sample_lc) -> None:
+    currency = sample_lc.amount.value.currency
+    amount = Money(amount=sample_lc.amount.value.amount - 700, currency=currency)
+
+    def near_miss(file: str):
+        value = _ocr(amount, file, confidence=0.85)
+        value.source.needs_review = True
+        value.source.review_reason = "OCR read ..., one digit from the credit's amount (32B)"
+        return value
+
+    draft = _document("draft", amount=near_miss("draft.png"))
+    invoice = _document("commercial_invoice", total=_ocr(amount, "inv.png", confidence=0.96))
+    corroborate([draft, invoice], sample_lc)
+    assert not draft.amount.source.needs_review
+    assert "commercial_invoice (inv.png, total)" in draft.amount.source.notes[-1]
+    alone = _document("draft", amount=near_miss("draft.png"))
+    corroborate([alone], sample_lc)
+    assert alone.amount.source.needs_review
+
+
+def test_goods_words_differing_from_45a_only_in_lookalike_characters_take_the_credit_spelling(
+    sample_lc,
+) -> None:
+    from extractors.models import Extracted as X
+    from extractors.ocr_normalize import mend_goods_against_lc
+
+    credit = sample_lc.model_copy(deep=True)
+    credit.goods_description = X[str](
+        value="LEATHER SAFETY SHOES S3, STEEL TOE CAP, SIZE S",
+        source=Provenance(file=credit.file, extractor="text"),
+    )
+    invoice = _document(
+        "commercial_invoice",
+        goods_description=_ocr("LEATHER SAFETY SHOES $3, STEEL T0E CAP, SIZE 5", "inv.png", 0.9),
+    )
+    mend_goods_against_lc(invoice, credit)
+    # "$3" and "T0E" cannot be told from "S3" and "TOE" on a scan; "5" and "S" can
+    assert invoice.goods_description.value == "LEATHER SAFETY SHOES S3, STEEL TOE CAP, SIZE 5"
+    assert "'$3' as 'S3'" in invoice.goods_description.source.notes[-1]

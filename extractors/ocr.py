@@ -793,6 +793,20 @@ UNREAD_MIN_CONFIDENCE = 0.6
 UNREAD_COVER_CONFIDENCE = 0.45
 
 
+def _beside(words: Sequence[tuple], junk: Sequence[tuple], gap: float) -> list[tuple]:
+    """The sure words of the junk's line that start or end within ``gap`` of it."""
+    left, right = min(w[1] for w in junk), max(w[3] for w in junk)
+    middle = sum((w[2] + w[4]) / 2 for w in junk) / len(junk)
+    height = max(w[4] - w[2] for w in junk)
+    return [
+        w
+        for w in words
+        if w[5] >= UNREAD_COVER_CONFIDENCE
+        and abs((w[2] + w[4]) / 2 - middle) < 0.4 * height
+        and (0 <= w[1] - right < gap or 0 <= left - w[3] < gap)
+    ]
+
+
 def _centre_inside(word: tuple, box: tuple[int, int, int, int]) -> bool:
     return box[0] <= (word[1] + word[3]) / 2 <= box[2] and box[1] <= (word[2] + word[4]) / 2 <= box[3]
 
@@ -831,21 +845,29 @@ def _read_unread(
         pad = round(0.3 * em)
         box = (max(0, x0 - pad), max(0, top - pad), min(page.width, x1 + pad), min(page.height, bottom + pad))
         junk = [w for w in kept if w[5] < UNREAD_COVER_CONFIDENCE and _centre_inside(w, box)]
+        beside: list[tuple] = []
         if junk:
             # the junk the page pass made of this ink may reach past the ink found unread: read
             # all of it, or its ends are lost with it ("2-300)" at 0.25 over "2 300", whose
-            # "2" is too small to be found as ink of its own)
+            # "2" is too small to be found as ink of its own). The words right beside it were
+            # read in the same confused breath ("PCS" as "2CS"): they are read again with it,
+            # and where both readings are kept the surer wins (_without_overlaps)
+            beside = _beside(kept, junk, OCR_GAP_EM * em)
             box = (
-                max(0, min([box[0], *(int(w[1]) - pad for w in junk)])),
+                max(0, min([box[0], *(int(w[1]) - pad for w in junk + beside)])),
                 box[1],
-                min(page.width, max([box[2], *(int(w[3]) + pad for w in junk)])),
+                min(page.width, max([box[2], *(int(w[3]) + pad for w in junk + beside)])),
                 box[3],
             )
         read, elapsed = _read_crop(page, box, 1.0, settings, image)
         seconds += elapsed
         if any(_has_alnum(w[0]) for w in read) and _mean_confidence(read) >= UNREAD_MIN_CONFIDENCE:
-            # the junk the page pass made of this ink goes
-            kept = [w for w in kept if w[5] >= UNREAD_COVER_CONFIDENCE or not _centre_inside(w, box)]
+            # the junk the page pass made of this ink goes, and the words read beside it when
+            # the new reading is sure throughout (else the surer of each pair stays)
+            gone = [w for w in kept if w[5] < UNREAD_COVER_CONFIDENCE and _centre_inside(w, box)]
+            if beside and min(w[5] for w in read) >= LOW_CONFIDENCE:
+                gone += [w for w in beside if _centre_inside(w, box)]
+            kept = [w for w in kept if w not in gone]
             kept.extend(read)
     return kept, seconds
 

@@ -269,8 +269,9 @@ def test_a_container_number_read_unsurely_is_trusted_when_its_check_digit_agrees
 
 
 def test_unread_ink_is_read_with_all_of_the_junk_over_it(tmp_path: Path) -> None:
-    """The page pass read "2 300" as "2-300)" at 0.25; the ink found unread is only "300" (the
-    "2" is too narrow to be found alone). The junk goes, so its "2" must be read with it."""
+    """The page pass read "2 300 PCS" as "2-300) 2CS"; the ink found unread is only "300" (the
+    "2" is too narrow to be found alone). The junk goes, so its "2" must be read with it, and
+    "PCS", read beside the junk, is read again with it."""
     from PIL import ImageDraw, ImageFont
 
     from extractors.images import PageImage
@@ -286,16 +287,16 @@ def test_unread_ink_is_read_with_all_of_the_junk_over_it(tmp_path: Path) -> None
         words.append((text, left, top, right, bottom, confidence))
     draw.text((760, 60), "2", fill=0, font=font)
     draw.text((830, 60), "300", fill=0, font=font)
-    draw.text((950, 60), "PCS", fill=0, font=font)
+    draw.text((912, 60), "PCS", fill=0, font=font)
     two, three_hundred = draw.textbbox((760, 60), "2", font=font), draw.textbbox((830, 60), "300", font=font)
-    pcs = draw.textbbox((950, 60), "PCS", font=font)
+    pcs = draw.textbbox((912, 60), "PCS", font=font)
     words.append(("2-300)", two[0], two[1], three_hundred[2], three_hundred[3], 0.25))
-    words.append(("PCS", *pcs, 0.9))
+    words.append(("2CS", *pcs, 0.73))
     words += [(f"W{i}", 40 + 60 * i, 120, 80 + 60 * i, 150, 0.95) for i in range(6)]  # a page, not a line
     path = tmp_path / "line.png"
     page.save(path)
     image = PageImage(file="inv.png", page=1, path=path, width_px=1400, height_px=160, points_per_pixel=0.24)
     kept, _seconds = _read_unread(page, words, OcrSettings(), image)
     texts = [w[0] for w in kept]
-    assert "2-300)" not in texts
-    assert "2" in texts and "300" in texts
+    assert "2-300)" not in texts and "2CS" not in texts
+    assert {"2", "300", "PCS"} <= set(texts)

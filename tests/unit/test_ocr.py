@@ -300,3 +300,30 @@ def test_unread_ink_is_read_with_all_of_the_junk_over_it(tmp_path: Path) -> None
     texts = [w[0] for w in kept]
     assert "2-300)" not in texts and "2CS" not in texts
     assert {"2", "300", "PCS"} <= set(texts)
+
+
+def test_a_reference_read_surely_but_wrongly_in_its_line_is_read_again_alone(tmp_path: Path) -> None:
+    from PIL import ImageDraw, ImageFont
+
+    from extractors.images import PageImage
+    from extractors.ocr import OcrSettings, _check_references
+
+    font = ImageFont.load_default(size=40)
+    page = Image.new("L", (1400, 200), 255)
+    draw = ImageDraw.Draw(page)
+    words = []
+    # as the page pass read them: the credit number one letter wrong but sure, the invoice right
+    for text, read_as, x, y, confidence in (
+        ("IMP56795GF26", "IMP56795GE26", 60, 40, 0.90),
+        ("CI26-494", "CI26-494", 60, 110, 0.93),
+        ("SHENZHEN", "SHENZHEN", 700, 40, 0.95),
+    ):
+        draw.text((x, y), text, fill=0, font=font)
+        words.append((read_as, *draw.textbbox((x, y), text, font=font), confidence))
+    path = tmp_path / "page.png"
+    page.save(path)
+    image = PageImage(file="ins.png", page=1, path=path, width_px=1400, height_px=200, points_per_pixel=0.24)
+    checked, seconds = _check_references(page, words, OcrSettings(), image)
+    assert [w[0] for w in checked] == ["IMP56795GF26", "CI26-494", "SHENZHEN"]
+    assert checked[0][1:5] == words[0][1:5]  # the page's box stays
+    assert seconds > 0

@@ -827,19 +827,19 @@ def _check_references(
         box = (left, max(0, int(top - 0.1 * height)), right, min(page.height, int(bottom + 0.1 * height) + 1))
         if box[2] <= box[0] or box[3] <= box[1]:
             continue
+        core = text.strip(_REFERENCE_EDGES)
         readings = []
         for factor in REFERENCE_CHECK_SCALES:
             read, elapsed = _read_crop(page, box, factor, settings, image)
             seconds += elapsed
-            if len(read) != 1 or read[0][5] < LOW_CONFIDENCE:
-                break
+            if len(read) != 1 or read[0][5] < LOW_CONFIDENCE or read[0][0].strip(_REFERENCE_EDGES) == core:
+                break  # unsure, or the page pass confirmed: no need for the next scale
             readings.append(read[0])
         spelled = {r[0].strip(_REFERENCE_EDGES) for r in readings}
         if len(readings) < len(REFERENCE_CHECK_SCALES) or len(spelled) != 1:
             continue
         (alone,) = spelled
-        core = text.strip(_REFERENCE_EDGES)
-        if alone == core or not _reference_like(alone):
+        if not _reference_like(alone):
             continue
         edges_left = text[: len(text) - len(text.lstrip(_REFERENCE_EDGES))]
         edges_right = text[len(text.rstrip(_REFERENCE_EDGES)) :]

@@ -710,6 +710,19 @@ def _widen_to_neighbours(
     return max(0, min(left, int(wide_left))), max(right, int(wide_right) + 1)
 
 
+def _cut_out(page, run: Sequence[tuple]) -> tuple[int, int, int, int]:
+    """The box a run of words is read again from: its words' box with a margin of 0.4 of the
+    word height either side and 0.1 above and below, inside the page."""
+    height = max(w[4] - w[2] for w in run)
+    pad_x, pad_y = 0.4 * height, 0.1 * height
+    return (
+        max(0, int(min(w[1] for w in run) - pad_x)),
+        max(0, int(min(w[2] for w in run) - pad_y)),
+        min(page.width, int(max(w[3] for w in run) + pad_x) + 1),
+        min(page.height, int(max(w[4] for w in run) + pad_y) + 1),
+    )
+
+
 def _reread_unsure(
     page,
     words: list[tuple],
@@ -736,19 +749,15 @@ def _reread_unsure(
         if time.perf_counter() > deadline:
             break
         old = [words[i] for i in run]
-        height = max(w[4] - w[2] for w in old)
-        pad_x, pad_y = 0.4 * height, 0.1 * height
-        left = max(0, int(min(w[1] for w in old) - pad_x))
-        top = max(0, int(min(w[2] for w in old) - pad_y))
-        right = min(page.width, int(max(w[3] for w in old) + pad_x) + 1)
+        left, top, right, bottom = _cut_out(page, old)
         if sum(ch.isalnum() for w in old for ch in w[0]) <= 2:
             # a stray mark is often all the page pass kept of a word ("Issue:" read as ":"):
             # look either side, up to the neighbouring words of the line
+            height = max(w[4] - w[2] for w in old)
             left, right = _widen_to_neighbours(words, run, left, right, height)
             right = min(page.width, right)
         if rules is not None:
             left, right = _inside_cell(rules, old, left, right)
-        bottom = min(page.height, int(max(w[4] for w in old) + pad_y) + 1)
         if right <= left or bottom <= top:
             continue
         readings: list[list[tuple]] = []
@@ -820,12 +829,11 @@ def _check_references(
         if time.perf_counter() > deadline:
             break
         text, x0, top, x1, bottom, confidence = words[index]
-        height = bottom - top
-        left, right = max(0, int(x0 - 0.4 * height)), min(page.width, int(x1 + 0.4 * height) + 1)
+        left, upper, right, lower = _cut_out(page, [words[index]])
         if rules is not None:
             left, right = _inside_cell(rules, [words[index]], left, right)
-        box = (left, max(0, int(top - 0.1 * height)), right, min(page.height, int(bottom + 0.1 * height) + 1))
-        if box[2] <= box[0] or box[3] <= box[1]:
+        box = (left, upper, right, lower)
+        if right <= left or lower <= upper:
             continue
         core = text.strip(_REFERENCE_EDGES)
         readings = []

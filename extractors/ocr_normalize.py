@@ -306,7 +306,13 @@ def annotate_against_lc(document: Any, lc: LetterOfCredit) -> None:
 # the safety class "S3", "C0TTON" for "COTTON". S/5 and B/8 are not among them: in the fonts
 # of trade documents they differ, and "SIZE 5" against "SIZE S" may be a real discrepancy.
 _GOODS_LOOKALIKES = str.maketrans({"$": "S", "0": "O", "1": "I", "l": "I", "|": "I"})
-_WORD_EDGES = re.compile(r"^([(\[\"']*)(.*?)([.,;:)\]\"']*)$")
+_WORD_EDGES = re.compile(r"([(\[\"']*)(.*?)([.,;:)\]\"']*)", re.DOTALL)
+
+
+def _split_edges(token: str) -> tuple[str, str, str]:
+    """Opening punctuation, the word, closing punctuation ("(S3," -> "(", "S3", ",")."""
+    head, core, tail = _WORD_EDGES.fullmatch(token).groups()  # type: ignore[union-attr]  # matches any text
+    return head, core, tail
 
 
 def _lookalike(word: str) -> str:
@@ -320,7 +326,7 @@ def mend_goods_against_lc(document: Any, lc: LetterOfCredit) -> None:
     credit = getattr(lc, "goods_description", None)
     if not isinstance(credit, Extracted) or not isinstance(credit.value, str):
         return
-    credit_words = {_WORD_EDGES.match(w).group(2) for w in credit.value.split()}  # type: ignore[union-attr]
+    credit_words = {_split_edges(w)[1] for w in credit.value.split()}
     by_shape: dict[str, set[str]] = {}
     for word in credit_words:
         if any(ch.isalnum() for ch in word):
@@ -329,13 +335,12 @@ def mend_goods_against_lc(document: Any, lc: LetterOfCredit) -> None:
     def mended(text: str) -> tuple[str, list[str]]:
         out, changed = [], []
         for token in re.split(r"(\s+)", text):
-            edges = _WORD_EDGES.match(token)
-            core = edges.group(2) if edges else ""
+            head, core, tail = _split_edges(token)
             spelled = by_shape.get(_lookalike(core), set()) if core else set()
             if core and core not in credit_words and len(spelled) == 1:
                 (word,) = spelled
                 changed.append(f"'{core}' as '{word}'")
-                token = f"{edges.group(1)}{word}{edges.group(3)}"  # type: ignore[union-attr]
+                token = f"{head}{word}{tail}"
             out.append(token)
         return "".join(out), changed
 
@@ -648,9 +653,19 @@ def corroborate(documents: Sequence[Any], lc: LetterOfCredit) -> None:
             reading = f"read at OCR confidence {source.ocr_confidence:.2f}"
         else:
             reading = "a near-miss of the credit's value"
-        source.needs_review = False
-        source.notes.append(f"{reading}; the same value is on {where}, so it is not sent for a human check")
-        source.review_reason = None
+        confirm(source, f"{reading}; the same value is on {where}")
+
+
+def unsure_by_confidence(source: Provenance) -> bool:
+    """Marked for a human check because OCR read it below the confidence threshold."""
+    return source.needs_review and (source.review_reason or "").startswith(_UNSURE_REASON)
+
+
+def confirm(source: Provenance, why: str) -> None:
+    """Clear the human check of a value something else confirms; ``why`` goes in its evidence."""
+    source.needs_review = False
+    source.notes.append(f"{why}, so it is not sent for a human check")
+    source.review_reason = None
 
 
 def _same_country(read: Sequence[str], confirmed: Sequence[str]) -> bool:

@@ -79,6 +79,10 @@ class OcrWord(Word):
 
     confidence: float = 1.0
     raw: str = ""
+    # when the second engine changed the word: what Tesseract read, and whether the two
+    # engines disagree (rather than the second settling a lookalike)
+    first_reading: str = ""
+    disputed: bool = False
 
 
 @dataclass(slots=True)
@@ -109,6 +113,9 @@ class OcrPageResult:
     seconds: float
     # column rules found on the page, in points: (x, top, bottom); words are cut at them
     vertical_rules: list[tuple[float, float, float]] = field(default_factory=list)
+    # words the second engine changed: (Tesseract's reading, the second engine's, whether they
+    # disagree, x0, top, x1, bottom in points)
+    second_readings: list[tuple] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -128,6 +135,8 @@ class OcrSettings:
     rules: bool = os.environ.get("BLOCKTRADE_OCR_RULES", "1") == "1"
     # read a run of words again on its own where the page pass was unsure of one of them
     reread_unsure: bool = os.environ.get("BLOCKTRADE_OCR_REREAD", "1") == "1"
+    # ask a second OCR engine about the words Tesseract stays unsure of (extractors/ocr_second)
+    second_engine: bool = os.environ.get("BLOCKTRADE_OCR_SECOND_ENGINE", "1") == "1"
     workers: int | None = None  # None: one per core
 
 
@@ -446,9 +455,10 @@ EXTRA_READS_FLOOR_S = 0.05
 
 
 def _read_page(
-    page, rules: Rules | None, settings: OcrSettings, image: PageImage
+    page, rules: Rules | None, settings: OcrSettings, image: PageImage, changes: list[tuple] | None = None
 ) -> tuple[list[tuple], float]:
-    """The page pass, then the stamps, unread ink and unsure runs read again alone."""
+    """The page pass, then the stamps, unread ink and unsure runs read again alone, then the
+    second engine's opinion (what it changed is added to ``changes``)."""
     words, tesseract_seconds = _run_tesseract(page, settings, image.file, image.page)
     # the second looks share a budget proportional to the page pass, stamps first, then unread
     # ink, then unsure runs (least sure first): a small page is not read three times over
@@ -463,6 +473,8 @@ def _read_page(
         tesseract_seconds += extra_seconds
         words, extra_seconds = _check_references(page, words, settings, image, rules, deadline)
         tesseract_seconds += extra_seconds
+    if settings.second_engine:
+        words = _second_engine_opinion(page, words, rules, changes)
     return words, tesseract_seconds
 
 
@@ -478,7 +490,8 @@ def ocr_page(image: PageImage, settings: OcrSettings | None = None) -> OcrPageRe
         received = loaded.convert("L")
     dpi = 72.0 / image.points_per_pixel
     page, skew, rules = _prepare(received, settings, dpi)
-    words, tesseract_seconds = _read_page(page, rules, settings, image)
+    changes: list[tuple] = []
+    words, tesseract_seconds = _read_page(page, rules, settings, image, changes)
     rotation = 0
     width_px, height_px = image.width_px, image.height_px
     if settings.orientation and (
@@ -493,11 +506,12 @@ def ocr_page(image: PageImage, settings: OcrSettings | None = None) -> OcrPageRe
             turned = received.rotate(-rotation, expand=True, fillcolor=255)
             turned.info["dpi"] = (dpi, dpi)
             turned, turned_skew, turned_rules = _prepare(turned, settings, dpi)
-            second, seconds = _read_page(turned, turned_rules, settings, image)
+            turned_changes: list[tuple] = []
+            second, seconds = _read_page(turned, turned_rules, settings, image, turned_changes)
             tesseract_seconds += seconds
             # OSD said turn it: keep the turned reading unless it reads worse on average
             if _mean_confidence(second) >= _mean_confidence(words):
-                words, skew, rules = second, turned_skew, turned_rules
+                words, skew, rules, changes = second, turned_skew, turned_rules, turned_changes
                 width_px, height_px = turned.size
             else:
                 rotation = 0
@@ -526,6 +540,10 @@ def ocr_page(image: PageImage, settings: OcrSettings | None = None) -> OcrPageRe
         vertical_rules=[
             (round(x * scale, 2), round(top * scale, 2), round(bottom * scale, 2))
             for x, top, bottom in (rules.vertical if rules is not None else [])
+        ],
+        second_readings=[
+            (first, second, disputed, *(round(v * scale, 2) for v in box))
+            for first, second, disputed, *box in changes
         ],
     )
 
@@ -856,6 +874,186 @@ def _check_references(
     return out, seconds
 
 
+# At most this many words a page are put to the second engine (~16 ms each): every word
+# Tesseract stays unsure of, then the sure reference-like words.
+SECOND_OPINION_MAX_WORDS = 30
+# The second engine's reading settles a word when it is this sure of the characters where the
+# two engines differ (and of the whole word on average), and reads the same when stretched.
+SECOND_SURE = 0.9
+SECOND_SURE_MEAN = 0.85
+# ...and when no character of it is below this.
+SECOND_LEAST = 0.5
+SECOND_STRETCH = 1.5
+# A word Tesseract read surely that the second engine reads, just as surely, otherwise: the
+# spelling of the engine trained apart is kept, as doubtful as a coin toss (a person checks
+# it unless another document confirms it).
+DISPUTED_CONFIDENCE = 0.5
+
+
+def _second_engine_opinion(
+    page, words: list[tuple], rules: Rules | None = None, changes: list[tuple] | None = None
+) -> list[tuple]:
+    """Words read again by a second engine (extractors/ocr_second): each word Tesseract stays
+    unsure of, and each reference-like word it read surely.
+
+    - The two readings are alike (once OCR-normalised), or differ only in lookalike characters
+      ("C026369085" and "CO26369085"), a stray mark or a space, and the second engine is sure
+      where they differ: its reading is taken, with its confidence. Two engines trained apart
+      settle what Tesseract's own re-reads flip back and forth on.
+    - They differ otherwise and the second engine is sure of every character: its spelling is
+      taken ("SANAYIASS." is "SANAYI A.S."), with doubt: an unsure word keeps Tesseract's
+      confidence, a sure one gets ``DISPUTED_CONFIDENCE``. A value it gives goes to a person
+      unless another document confirms it.
+    - Anything else leaves Tesseract's reading as it was.
+    A reading with fewer letters and digits than Tesseract's is taken only when a stretched
+    reading has the same characters (up to lookalikes), so two characters run together ("00")
+    cannot pass for a misread.
+    """
+    from extractors import ocr_second
+
+    def candidate(word: tuple) -> bool:
+        return word[0].isascii() and sum(ch.isalnum() for ch in word[0]) >= 2
+
+    unsure = sorted(
+        (i for i, w in enumerate(words) if w[5] < LOW_CONFIDENCE and candidate(w)),
+        key=lambda i: words[i][5],
+    )
+    references = [
+        i for i, w in enumerate(words) if w[5] >= LOW_CONFIDENCE and candidate(w) and _reference_like(w[0])
+    ]
+    replaced: dict[int, list[tuple]] = {}
+    for index in (unsure + references[:REFERENCE_CHECKS_MAX])[:SECOND_OPINION_MAX_WORDS]:
+        text, x0, top, x1, bottom, confidence = words[index]
+        left, upper, right, lower = _cut_out_alone(page, words, index)
+        if rules is not None:
+            left, right = _inside_cell(rules, [words[index]], left, right)
+        if right - left < 2 or lower - upper < 2:
+            continue
+        crop = page.crop((left, upper, right, lower))
+        reading = ocr_second.read_line(crop)
+        if reading is None:
+            return words  # no second engine here: every doubt stands
+        reading = _without_stray_edges(reading)
+        if not reading.text or not reading.text.isascii() or reading.least < SECOND_LEAST:
+            continue
+        was_sure = confidence >= LOW_CONFIDENCE
+        difference = ocr_second.compare(text, reading.text)
+        normalized_differ = ocr_normalize.normalize_token(text) != ocr_normalize.normalize_token(reading.text)
+        if not normalized_differ:
+            sure, new_confidence = reading.mean >= SECOND_SURE_MEAN, max(confidence, reading.mean)
+        elif difference.shape_only:
+            sure = reading.mean >= SECOND_SURE_MEAN and all(
+                reading.probabilities[p] >= SECOND_SURE for p in difference.positions
+            )
+            new_confidence = max(confidence, reading.mean)
+        elif not _about_as_long(text, reading.text):
+            continue  # junk read over its neighbours ("ee" for "for the carrier ORIENT")
+        elif was_sure and any(ch in _NO_DOCUMENT_MARKS for ch in text):
+            # a mark no document prints is a broken stroke, not a reading to weigh ("A\/PL/948")
+            sure, new_confidence = reading.least >= SECOND_SURE, reading.mean
+        elif was_sure:
+            # a character fewer is no dispute: one lost at the cut-out's edge ("TPSC92445" for
+            # "TPSC924451"); a character more is one Tesseract dropped ("W4J" read "WJ")
+            sure = reading.least >= SECOND_SURE and _alnum_count(reading.text) >= _alnum_count(text)
+            new_confidence = DISPUTED_CONFIDENCE
+        else:
+            # the doubt stays, so a spelling the engine is sure of on average will do; but not
+            # for pieces of a broken word ("Dee ed at" for "Original"), read apart they are noise
+            sure = reading.mean >= SECOND_SURE and _alnum_count(text) >= SECOND_RESPELL_MIN_CHARS
+            new_confidence = confidence
+        if not sure or (was_sure and reading.text == text):
+            continue
+        if _alnum_count(reading.text) < _alnum_count(text) and not _same_characters(
+            ocr_second.read_line(crop, SECOND_STRETCH), reading
+        ):
+            continue  # fewer characters: two may have run together
+        replaced[index] = _split_reading(reading.text, (x0, top, x1, bottom), new_confidence)
+        if changes is not None:
+            disputed = not difference.shape_only and normalized_differ
+            changes.append((text, reading.text, disputed, x0, top, x1, bottom))
+    if not replaced:
+        return words
+    out: list[tuple] = []
+    for index, word in enumerate(words):
+        out.extend(replaced.get(index, [word]))
+    return out
+
+
+def _cut_out_alone(page, words: Sequence[tuple], index: int) -> tuple[int, int, int, int]:
+    """``_cut_out`` of one word, kept short of the words beside it on its line: a neighbour's
+    last letter inside the cut-out is read as part of the word ("A.S." read "IA.S.")."""
+    left, upper, right, lower = _cut_out(page, [words[index]])
+    _, x0, top, x1, bottom, _ = words[index]
+    middle = (top + bottom) / 2
+    for other, w in enumerate(words):
+        if other == index or not w[2] < middle < w[4]:
+            continue
+        if w[3] <= x0:
+            left = max(left, int(w[3]) + 1)
+        elif w[1] >= x1:
+            right = min(right, int(w[1]))
+    return left, upper, right, lower
+
+
+def _without_stray_edges(reading):  # SecondReading -> SecondReading
+    """The reading without a lone character set apart by a space at either end: a piece of a
+    neighbour's ink at the cut-out's edge (": 01-Jul-2026")."""
+    from extractors.ocr_second import SecondReading
+
+    text, probabilities = reading.text, list(reading.probabilities)
+    if len(text) > 2 and text[1] == " ":
+        text, probabilities = text[2:], probabilities[2:]
+    if len(text) > 2 and text[-2] == " ":
+        text, probabilities = text[:-2], probabilities[:-2]
+    return reading if text == reading.text else SecondReading(text, tuple(probabilities))
+
+
+# Marks Tesseract makes of a broken stroke that no trade document prints inside a word.
+_NO_DOCUMENT_MARKS = frozenset("\\{}~^`")
+# An unsure word is spelled as the second engine reads it only from this many letters and digits.
+SECOND_RESPELL_MIN_CHARS = 4
+# Two readings of one word differ by at most this many letters and digits in length.
+SECOND_LENGTH_SLACK = 2
+
+
+def _alnum_count(text: str) -> int:
+    return sum(ch.isalnum() for ch in text)
+
+
+def _about_as_long(first: str, second: str) -> bool:
+    count = _alnum_count(second)
+    return count >= 2 and abs(count - _alnum_count(first)) <= SECOND_LENGTH_SLACK
+
+
+def _same_characters(stretched, reading) -> bool:  # two SecondReadings (or None)
+    """Whether a stretched reading has as many characters as the first, each alike or a
+    lookalike. Stretching gives CTC more steps a character, so a doubled one cannot have run
+    together; it also distorts widths, the very cue between O and 0, so those may differ."""
+    from extractors import ocr_second
+
+    if stretched is None:
+        return False
+    first, second = reading.text.replace(" ", ""), stretched.text.replace(" ", "")
+    return len(first) == len(second) and all(
+        a == b or ocr_second.lookalike(a, b) for a, b in zip(first, second, strict=True)
+    )
+
+
+def _split_reading(text: str, box: tuple[float, float, float, float], confidence: float) -> list[tuple]:
+    """Words of ``text`` in ``box``, the box shared out by character count."""
+    x0, top, x1, bottom = box
+    parts = text.split()
+    if len(parts) == 1:
+        return [(text, x0, top, x1, bottom, confidence)]
+    per_char = (x1 - x0) / max(1, len(text))
+    out, position = [], 0
+    for part in parts:
+        start = text.index(part, position)
+        position = start + len(part)
+        out.append((part, x0 + start * per_char, top, x0 + position * per_char, bottom, confidence))
+    return out
+
+
 # At most this many regions of ink no word covers are read on a page; text read there is kept
 # only when Tesseract is this sure of it (a signature or a smudge reads as low-confidence junk).
 UNREAD_MAX_REGIONS = 8
@@ -1109,6 +1307,15 @@ def page_from_result(result: OcrPageResult) -> OcrPage:
             top < rule_bottom and bottom > rule_top and (abs(x - x0) <= reach or abs(x - x1) <= reach)
             for x, rule_top, rule_bottom in result.vertical_rules
         )
+        middle_x, middle_y = (x0 + x1) / 2, (top + bottom) / 2
+        first_reading, disputed = next(
+            (
+                (first, was_disputed)
+                for first, _, was_disputed, left, upper, right, lower in result.second_readings
+                if left <= middle_x <= right and upper <= middle_y <= lower
+            ),
+            ("", False),
+        )
         words.append(
             OcrWord(
                 text=ocr_normalize.normalize_token(text, rule_beside),
@@ -1119,6 +1326,8 @@ def page_from_result(result: OcrPageResult) -> OcrPage:
                 page=result.page,
                 confidence=round(confidence, 3),
                 raw=text,
+                first_reading=first_reading,
+                disputed=disputed,
             )
         )
     words = ocr_normalize.merge_broken_numbers(words)

@@ -149,6 +149,18 @@ class Reader:
         as_read = " ".join(getattr(w, "raw", w.text) for w in found.words)
         notes = [] if as_read == " ".join(w.text for w in found.words) else [f"OCR read '{as_read}'"]
         low = lowest < LOW_CONFIDENCE
+        reason = f"OCR confidence {lowest:.2f} below {LOW_CONFIDENCE:.2f}" if low else None
+        # words a second OCR engine read again (extractors/ocr_second.py)
+        seconded = [w for w in found.words if getattr(w, "first_reading", "")]
+        respelled = [w for w in seconded if w.first_reading != w.raw]
+        if respelled:
+            first = " ".join(dict.fromkeys(w.first_reading for w in respelled))  # a split word once
+            second = " ".join(w.raw for w in respelled)
+            notes.append(f"Tesseract read '{first}', a second OCR engine '{second}'")
+            if low and any(w.disputed for w in respelled):
+                reason = f"the two OCR engines disagree: Tesseract read '{first}', the second '{second}'"
+        elif seconded:
+            notes.append("read alike by a second OCR engine")
         return Provenance(
             file=self.file,
             page=found.page,
@@ -158,7 +170,7 @@ class Reader:
             confidence=round(confidence * lowest, 3),
             ocr_confidence=round(lowest, 3),
             needs_review=low,
-            review_reason=f"OCR confidence {lowest:.2f} below {LOW_CONFIDENCE:.2f}" if low else None,
+            review_reason=reason,
             notes=notes,
         )
 

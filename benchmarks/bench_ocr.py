@@ -426,7 +426,8 @@ def run_scans(count: int, seed: int, psm: int) -> None:
                         misses.append(f"{text_doc.type}.{path}")
             from extractors.ocr_normalize import review_items
 
-            flagged.append(len(review_items(scan.documents)))
+            reviews = review_items(scan.documents)
+            flagged.append(len(reviews))
             text_findings = Counter((f.rule, tuple(f.documents)) for f in examine(text, ruleset).findings)
             scan_findings = Counter((f.rule, tuple(f.documents)) for f in examine(scan, ruleset).findings)
             same = text_findings == scan_findings
@@ -446,6 +447,8 @@ def run_scans(count: int, seed: int, psm: int) -> None:
             print(
                 f"    fields missed ({len(misses)}): {', '.join(misses[:12])}{' ...' if len(misses) > 12 else ''}"
             )
+            for item in reviews:  # what a person is asked to confirm, and why
+                print(f"    check {item.document_type}.{item.field} = {str(item.value)[:40]!r}: {item.reason[:110]}")
     print(
         f"\nfield accuracy {field_hits}/{field_total} = {100 * field_hits / max(field_total, 1):.1f}%;"
         f" identical findings {identical}/{len(chosen)} = {100 * identical / max(len(chosen), 1):.0f}%"

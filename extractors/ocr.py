@@ -941,9 +941,12 @@ def _second_engine_opinion(
         normalized_differ = ocr_normalize.normalize_token(text) != ocr_normalize.normalize_token(reading.text)
         if not normalized_differ:
             sure, new_confidence = reading.mean >= SECOND_SURE_MEAN, max(confidence, reading.mean)
-        elif difference.shape_only:
+        elif difference.shape_only or (separators := _separators_read_as_digits(text, reading.text)):
+            # a lookalike, or a number whose separators Tesseract read as digits ("52176700"
+            # for "5.176,00"): settled where the second engine is sure of those characters
+            positions = difference.positions if difference.shape_only else separators
             sure = reading.mean >= SECOND_SURE_MEAN and all(
-                reading.probabilities[p] >= SECOND_SURE for p in difference.positions
+                reading.probabilities[p] >= SECOND_SURE for p in positions
             )
             new_confidence = max(confidence, reading.mean)
         elif not _about_as_long(text, reading.text):
@@ -969,7 +972,7 @@ def _second_engine_opinion(
             continue  # fewer characters: two may have run together
         replaced[index] = _split_reading(reading.text, (x0, top, x1, bottom), new_confidence)
         if changes is not None:
-            disputed = not difference.shape_only and normalized_differ
+            disputed = new_confidence < LOW_CONFIDENCE and normalized_differ
             changes.append((text, reading.text, disputed, x0, top, x1, bottom))
     if not replaced:
         return words
@@ -1014,6 +1017,17 @@ _NO_DOCUMENT_MARKS = frozenset("\\{}~^`")
 SECOND_RESPELL_MIN_CHARS = 4
 # Two readings of one word differ by at most this many letters and digits in length.
 SECOND_LENGTH_SLACK = 2
+
+
+def _separators_read_as_digits(first: str, second: str) -> tuple[int, ...]:
+    """Where ``second``, a correctly grouped number, has a separator that ``first`` read as a
+    digit, all else alike ("52176700" and "5.176,00": (1, 5)); empty when it is not so."""
+    if len(first) != len(second) or not ocr_normalize.is_grouped_number(second):
+        return ()
+    positions = tuple(i for i, (a, b) in enumerate(zip(first, second, strict=True)) if a != b)
+    if all(first[i].isdigit() and second[i] in ".," for i in positions):
+        return positions
+    return ()
 
 
 def _alnum_count(text: str) -> int:

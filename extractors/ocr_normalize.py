@@ -58,6 +58,11 @@ _SLASH_READ_AS_LETTER = re.compile(r"^([A-Z])[Il1|]([A-Z]{1,2})([.:,]*)$")
 _ZERO_LEGAL_FORM = re.compile(r"^[0O]\.[0O]\.([,;]?)$")
 
 
+def is_grouped_number(text: str) -> bool:
+    """A number with its thousands grouped and perhaps decimals: "5.176,00", "12,500.00"."""
+    return bool(_GROUPED_NUMBER.match(text))
+
+
 def normalize_token(token: str, rule_beside: bool = True) -> str:
     """One word as the fields should see it: confusable letters among digits made digits.
 
@@ -560,6 +565,8 @@ ADDRESS_SLIP_MIN_CHARS = 6
 # reading; the credit is what it nearly missed).
 _UNSURE_REASON = "OCR confidence"
 _NEAR_MISS_REASON = "OCR read "
+# a word Tesseract and the second OCR engine spell differently (extractors/ocr.py): as unsure
+ENGINES_DISAGREE_REASON = "the two OCR engines disagree"
 
 
 def corroborate(documents: Sequence[Any], lc: LetterOfCredit) -> None:
@@ -577,7 +584,9 @@ def corroborate(documents: Sequence[Any], lc: LetterOfCredit) -> None:
         for document in documents
         for path, extracted in _walk(document, "")
         if extracted.source.needs_review
-        and (extracted.source.review_reason or "").startswith((_UNSURE_REASON, _NEAR_MISS_REASON))
+        and (extracted.source.review_reason or "").startswith(
+            (_UNSURE_REASON, ENGINES_DISAGREE_REASON, _NEAR_MISS_REASON)
+        )
     ]
     if not unsure:
         return  # text documents, or OCR read surely: nothing to confirm
@@ -618,7 +627,7 @@ def corroborate(documents: Sequence[Any], lc: LetterOfCredit) -> None:
 
     for path, extracted in unsure:
         source = extracted.source
-        near_miss = not (source.review_reason or "").startswith(_UNSURE_REASON)
+        near_miss = (source.review_reason or "").startswith(_NEAR_MISS_REASON)
         wanted = [t for t in _renderings(extracted.value) if _informative(t)]
         if path.split(".")[-1].startswith(("place_of", "port_of")):
             wanted += [
@@ -657,8 +666,11 @@ def corroborate(documents: Sequence[Any], lc: LetterOfCredit) -> None:
 
 
 def unsure_by_confidence(source: Provenance) -> bool:
-    """Marked for a human check because OCR read it below the confidence threshold."""
-    return source.needs_review and (source.review_reason or "").startswith(_UNSURE_REASON)
+    """Marked for a human check because OCR was unsure of it: read below the confidence
+    threshold, or spelled differently by the two OCR engines."""
+    return source.needs_review and (source.review_reason or "").startswith(
+        (_UNSURE_REASON, ENGINES_DISAGREE_REASON)
+    )
 
 
 def confirm(source: Provenance, why: str) -> None:

@@ -134,6 +134,7 @@ class Reader:
         # Read by OCR: the value is as sure as its least sure word, and a person checks it
         # below the threshold instead of the examination trusting it.
         from extractors.ocr import LOW_CONFIDENCE
+        from extractors.ocr_normalize import ENGINES_DISAGREE_REASON
 
         if len(ocr_confidences) >= FREE_TEXT_MIN_WORDS:
             # in a description, a one-character token ("1 X 40' HC": "1" at 0.61) is where
@@ -158,7 +159,7 @@ class Reader:
             second = " ".join(w.raw for w in respelled)
             notes.append(f"Tesseract read '{first}', a second OCR engine '{second}'")
             if low and any(w.disputed for w in respelled):
-                reason = f"the two OCR engines disagree: Tesseract read '{first}', the second '{second}'"
+                reason = f"{ENGINES_DISAGREE_REASON}: Tesseract read '{first}', the second '{second}'"
         elif seconded:
             notes.append("read alike by a second OCR engine")
         return Provenance(

@@ -343,3 +343,13 @@ def test_goods_words_differing_from_45a_only_in_lookalike_characters_take_the_cr
     # "$3" and "T0E" cannot be told from "S3" and "TOE" on a scan; "5" and "S" can
     assert invoice.goods_description.value == "LEATHER SAFETY SHOES S3, STEEL TOE CAP, SIZE 5"
     assert "'$3' as 'S3'" in invoice.goods_description.source.notes[-1]
+
+
+def test_a_value_the_two_engines_disagree_on_is_confirmed_like_an_unsure_one(sample_lc) -> None:
+    beneficiary = sample_lc.beneficiary.value
+    drawer = _ocr(Party(name=beneficiary.name), "draft.png", confidence=0.37)
+    drawer.source.review_reason = "the two OCR engines disagree: Tesseract read 'X', the second 'Y'"
+    draft = _document("draft", drawer=drawer)
+    corroborate([draft], sample_lc)
+    assert not draft.drawer.source.needs_review
+    assert any("the credit (beneficiary)" in note for note in draft.drawer.source.notes)

@@ -274,3 +274,12 @@ def test_a_value_the_second_engine_settled_or_confirmed_is_noted() -> None:
     assert confirmed.notes == ["read alike by a second OCR engine"]
     untouched = _provenance(_page_with([], 0.98))
     assert untouched.notes == []
+
+
+def test_separators_read_as_digits_are_settled(monkeypatch) -> None:
+    reader = _Reader("5.176,00", [0.99, 0.95, 0.99, 0.99, 0.99, 0.93, 0.99, 0.99])
+    (word,) = _opinion(monkeypatch, ("52176700", 100, 50, 300, 80, 0.49), reader)
+    assert word[0] == "5.176,00" and word[5] >= ocr.LOW_CONFIDENCE
+    assert ocr._separators_read_as_digits("52176700", "5.176,00") == (1, 5)
+    assert ocr._separators_read_as_digits("52176700", "5.17,600") == ()  # not a grouped number
+    assert ocr._separators_read_as_digits("52176709", "5.176,00") == ()  # a digit differs too

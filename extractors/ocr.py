@@ -912,7 +912,7 @@ def _second_engine_opinion(
     from extractors import ocr_second
 
     def candidate(word: tuple) -> bool:
-        return word[0].isascii() and sum(ch.isalnum() for ch in word[0]) >= 2
+        return word[0].isascii() and _alnum_count(word[0]) >= 2
 
     unsure = sorted(
         (i for i, w in enumerate(words) if w[5] < LOW_CONFIDENCE and candidate(w)),
@@ -933,7 +933,7 @@ def _second_engine_opinion(
         reading = ocr_second.read_line(crop)
         if reading is None:
             return words  # no second engine here: every doubt stands
-        reading = _without_stray_edges(reading)
+        reading = reading.without_stray_edges()
         if not reading.text or not reading.text.isascii() or reading.least < SECOND_LEAST:
             continue
         was_sure = confidence >= LOW_CONFIDENCE
@@ -966,8 +966,8 @@ def _second_engine_opinion(
             new_confidence = confidence
         if not sure or (was_sure and reading.text == text):
             continue
-        if _alnum_count(reading.text) < _alnum_count(text) and not _same_characters(
-            ocr_second.read_line(crop, SECOND_STRETCH), reading
+        if _alnum_count(reading.text) < _alnum_count(text) and not reading.same_characters(
+            ocr_second.read_line(crop, SECOND_STRETCH)
         ):
             continue  # fewer characters: two may have run together
         replaced[index] = _split_reading(reading.text, (x0, top, x1, bottom), new_confidence)
@@ -998,19 +998,6 @@ def _cut_out_alone(page, words: Sequence[tuple], index: int) -> tuple[int, int, 
     return left, upper, right, lower
 
 
-def _without_stray_edges(reading):  # SecondReading -> SecondReading
-    """The reading without a lone character set apart by a space at either end: a piece of a
-    neighbour's ink at the cut-out's edge (": 01-Jul-2026")."""
-    from extractors.ocr_second import SecondReading
-
-    text, probabilities = reading.text, list(reading.probabilities)
-    if len(text) > 2 and text[1] == " ":
-        text, probabilities = text[2:], probabilities[2:]
-    if len(text) > 2 and text[-2] == " ":
-        text, probabilities = text[:-2], probabilities[:-2]
-    return reading if text == reading.text else SecondReading(text, tuple(probabilities))
-
-
 # Marks Tesseract makes of a broken stroke that no trade document prints inside a word.
 _NO_DOCUMENT_MARKS = frozenset("\\{}~^`")
 # An unsure word is spelled as the second engine reads it only from this many letters and digits.
@@ -1037,20 +1024,6 @@ def _alnum_count(text: str) -> int:
 def _about_as_long(first: str, second: str) -> bool:
     count = _alnum_count(second)
     return count >= 2 and abs(count - _alnum_count(first)) <= SECOND_LENGTH_SLACK
-
-
-def _same_characters(stretched, reading) -> bool:  # two SecondReadings (or None)
-    """Whether a stretched reading has as many characters as the first, each alike or a
-    lookalike. Stretching gives CTC more steps a character, so a doubled one cannot have run
-    together; it also distorts widths, the very cue between O and 0, so those may differ."""
-    from extractors import ocr_second
-
-    if stretched is None:
-        return False
-    first, second = reading.text.replace(" ", ""), stretched.text.replace(" ", "")
-    return len(first) == len(second) and all(
-        a == b or ocr_second.lookalike(a, b) for a, b in zip(first, second, strict=True)
-    )
 
 
 def _split_reading(text: str, box: tuple[float, float, float, float], confidence: float) -> list[tuple]:

@@ -583,10 +583,7 @@ def corroborate(documents: Sequence[Any], lc: LetterOfCredit) -> None:
         (path, extracted)
         for document in documents
         for path, extracted in _walk(document, "")
-        if extracted.source.needs_review
-        and (extracted.source.review_reason or "").startswith(
-            (_UNSURE_REASON, ENGINES_DISAGREE_REASON, _NEAR_MISS_REASON)
-        )
+        if unsure_by_ocr(extracted.source) or _near_miss(extracted.source)
     ]
     if not unsure:
         return  # text documents, or OCR read surely: nothing to confirm
@@ -627,7 +624,7 @@ def corroborate(documents: Sequence[Any], lc: LetterOfCredit) -> None:
 
     for path, extracted in unsure:
         source = extracted.source
-        near_miss = (source.review_reason or "").startswith(_NEAR_MISS_REASON)
+        near_miss = _near_miss(source)
         wanted = [t for t in _renderings(extracted.value) if _informative(t)]
         if path.split(".")[-1].startswith(("place_of", "port_of")):
             wanted += [
@@ -665,12 +662,17 @@ def corroborate(documents: Sequence[Any], lc: LetterOfCredit) -> None:
         confirm(source, f"{reading}; the same value is on {where}")
 
 
-def unsure_by_confidence(source: Provenance) -> bool:
+def unsure_by_ocr(source: Provenance) -> bool:
     """Marked for a human check because OCR was unsure of it: read below the confidence
     threshold, or spelled differently by the two OCR engines."""
     return source.needs_review and (source.review_reason or "").startswith(
         (_UNSURE_REASON, ENGINES_DISAGREE_REASON)
     )
+
+
+def _near_miss(source: Provenance) -> bool:
+    """Marked for a human check as an OCR reading one character from the credit's value."""
+    return source.needs_review and (source.review_reason or "").startswith(_NEAR_MISS_REASON)
 
 
 def confirm(source: Provenance, why: str) -> None:

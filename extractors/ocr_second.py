@@ -45,6 +45,44 @@ class SecondReading:
     def least(self) -> float:
         return min(self.probabilities, default=0.0)
 
+    def without_stray_edges(self) -> SecondReading:
+        """Without a lone character set apart by a space at either end: a piece of a
+        neighbour's ink at the cut-out's edge (": 01-Jul-2026")."""
+        text, probabilities = self.text, self.probabilities
+        if len(text) > 2 and text[1] == " ":
+            text, probabilities = text[2:], probabilities[2:]
+        if len(text) > 2 and text[-2] == " ":
+            text, probabilities = text[:-2], probabilities[:-2]
+        return self if text == self.text else SecondReading(text, probabilities)
+
+    def same_characters(self, other: SecondReading | None) -> bool:
+        """Whether ``other`` (this word read stretched) has as many characters, each alike or
+        a lookalike. Stretching gives CTC more steps a character, so a doubled one cannot have
+        run together; it also distorts widths, the very cue between O and 0, so those may
+        differ."""
+        if other is None:
+            return False
+        first, second = self.text.replace(" ", ""), other.text.replace(" ", "")
+        return len(first) == len(second) and all(
+            a == b or lookalike(a, b) for a, b in zip(first, second, strict=True)
+        )
+
+
+# The model's character set is Chinese and English: its wide and typographic marks stand for
+# the plain ones a Latin-script document prints ("40′" for "40'").
+_ASCII_MARKS = {
+    **{chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)},  # full-width forms
+    "′": "'",
+    "’": "'",
+    "‘": "'",
+    "″": '"',
+    "“": '"',
+    "”": '"',
+    "–": "-",
+    "—": "-",
+    "　": " ",
+}
+
 
 class _Recogniser:
     def __init__(self, model: Path):
@@ -94,21 +132,6 @@ class _Recogniser:
         start = len(text) - len(text.lstrip())
         return SecondReading(stripped, tuple(p for _, p in kept[start : start + len(stripped)]))
 
-
-# The model's character set is Chinese and English: its wide and typographic marks stand for
-# the plain ones a Latin-script document prints ("40′" for "40'").
-_ASCII_MARKS = {
-    **{chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)},  # full-width forms
-    "′": "'",
-    "’": "'",
-    "‘": "'",
-    "″": '"',
-    "“": '"',
-    "”": '"',
-    "–": "-",
-    "—": "-",
-    "　": " ",
-}
 
 _lock = threading.Lock()
 _loaded: dict[str, _Recogniser | None] = {}
@@ -178,49 +201,55 @@ def lookalike(a: str, b: str) -> bool:
 def compare(first: str, second: str) -> Difference:
     """Align ``first`` (Tesseract's) with ``second`` (this engine's) at least cost: a lookalike
     swapped, a mark or space added or dropped, or an extra character in ``first`` lookalike to
-    its neighbour ("LO0" for "L0", "L2Z" for "LZ") cost 1; any other change costs 10."""
-    other = 10
+    its neighbour ("LO0" for "L0", "L2Z" for "LZ") cost 1; any other change costs ``_OTHER``."""
     rows, cols = len(first) + 1, len(second) + 1
     cost = [[0] * cols for _ in range(rows)]
     for i in range(1, rows):
-        cost[i][0] = cost[i - 1][0] + _drop_cost(first, i - 1, other)
+        cost[i][0] = cost[i - 1][0] + _drop_cost(first, i - 1)
     for j in range(1, cols):
-        cost[0][j] = cost[0][j - 1] + (1 if second[j - 1] in PUNCTUATION else other)
+        cost[0][j] = cost[0][j - 1] + _add_cost(second[j - 1])
     for i in range(1, rows):
         for j in range(1, cols):
-            a, b = first[i - 1], second[j - 1]
-            swap = 0 if a == b else 1 if lookalike(a, b) else other
             cost[i][j] = min(
-                cost[i - 1][j - 1] + swap,
-                cost[i - 1][j] + _drop_cost(first, i - 1, other),
-                cost[i][j - 1] + (1 if b in PUNCTUATION else other),
+                cost[i - 1][j - 1] + _swap_cost(first[i - 1], second[j - 1]),
+                cost[i - 1][j] + _drop_cost(first, i - 1),
+                cost[i][j - 1] + _add_cost(second[j - 1]),
             )
     # walk back for the positions of the second reading that differ or sit beside a drop
     positions: set[int] = set()
     i, j = rows - 1, cols - 1
     while i > 0 or j > 0:
         if i > 0 and j > 0:
-            a, b = first[i - 1], second[j - 1]
-            swap = 0 if a == b else 1 if lookalike(a, b) else other
+            swap = _swap_cost(first[i - 1], second[j - 1])
             if cost[i][j] == cost[i - 1][j - 1] + swap:
                 if swap:
                     positions.add(j - 1)
                 i, j = i - 1, j - 1
                 continue
-        if i > 0 and cost[i][j] == cost[i - 1][j] + _drop_cost(first, i - 1, other):
+        if i > 0 and cost[i][j] == cost[i - 1][j] + _drop_cost(first, i - 1):
             positions.update(p for p in (j - 1, j) if 0 <= p < len(second))
             i -= 1
             continue
         positions.add(j - 1)
         j -= 1
-    total = cost[rows - 1][cols - 1]
-    return Difference(shape_only=total < other, positions=tuple(sorted(positions)))
+    return Difference(shape_only=cost[rows - 1][cols - 1] < _OTHER, positions=tuple(sorted(positions)))
 
 
-def _drop_cost(text: str, index: int, other: int) -> int:
+_OTHER = 10  # the cost of a change that is not a matter of shape
+
+
+def _swap_cost(a: str, b: str) -> int:
+    return 0 if a == b else 1 if lookalike(a, b) else _OTHER
+
+
+def _add_cost(ch: str) -> int:
+    return 1 if ch in PUNCTUATION else _OTHER
+
+
+def _drop_cost(text: str, index: int) -> int:
     ch = text[index]
     if ch in PUNCTUATION:
         return 1
     beside = [text[k] for k in (index - 1, index + 1) if 0 <= k < len(text)]
     # never a repeat ("00" for "0"): that is the difference a collapsed read would make
-    return 1 if any(lookalike(ch, b) and ch != b for b in beside) else other
+    return 1 if any(lookalike(ch, b) and ch != b for b in beside) else _OTHER

@@ -23,7 +23,7 @@ from extractors.fields.common import (
     without_scribble,
 )
 from extractors.models import BillOfLading, Extracted, Party
-from extractors.ocr_normalize import confirm, unsure_by_confidence
+from extractors.ocr_normalize import confirm, unsure_by_ocr
 from extractors.pdf_text import Line, Segment
 
 NUMBER_LABELS = [r"b/l no\.?", r"b/l number", r"bill of lading no\.?", r"bill of lading number", r"b/l ref\.?",
@@ -168,7 +168,7 @@ def extract(reader: Reader) -> BillOfLading:
         for start, end, number_text in normalize.find_containers(line.text, ocr=read_by_ocr):
             container = reader.extracted(number_text, reader.found_in_line(line, start, end), 0.95)
             source = container.source
-            if unsure_by_confidence(source):
+            if unsure_by_ocr(source):
                 # its ISO 6346 check digit agrees with the ten characters before it: a misread
                 # of one character never keeps it agreeing, so the number is the one written
                 confirm(

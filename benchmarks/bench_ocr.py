@@ -2,6 +2,7 @@
 
     .venv/bin/python -m benchmarks.bench_ocr real  [--shared-data DIR] [--psm 6] [--repeat 3]
     .venv/bin/python -m benchmarks.bench_ocr scans [--count 8] [--seed 2026] [--psm 6]
+    .venv/bin/python -m benchmarks.bench_ocr speed [--count 8] [--seed 2026] [--psm 6] [--repeat 3]
 
 ``real``: every document of ../shared/data/invoices and ../shared/data/trade_docs that comes with
 expected values (invoice2data ``compare/`` JSON, the Azure sample output and labelled set, the
@@ -14,6 +15,11 @@ same image (``tesseract IMG - tsv``, one thread), the figure the issue's 1.2x ta
 ``scans``: generated presentations (tests.fixtures.generator) rendered as scans
 (tests.fixtures.scans); field accuracy of the scan against the text version, and whether the
 examination findings are identical.
+
+``speed``: the pages of those generated scans timed like ``real`` times its images: each
+scanned file read whole (decode, deskew, OCR, second looks, second engine, fields) against
+Tesseract's own command on the file as received (a scanned PDF's page rendered as BlockTrade
+renders it), the median of ``--repeat`` runs each, one page at a time.
 """
 
 from __future__ import annotations
@@ -448,7 +454,9 @@ def run_scans(count: int, seed: int, psm: int) -> None:
                 f"    fields missed ({len(misses)}): {', '.join(misses[:12])}{' ...' if len(misses) > 12 else ''}"
             )
             for item in reviews:  # what a person is asked to confirm, and why
-                print(f"    check {item.document_type}.{item.field} = {str(item.value)[:40]!r}: {item.reason[:110]}")
+                print(
+                    f"    check {item.document_type}.{item.field} = {str(item.value)[:40]!r}: {item.reason[:110]}"
+                )
     print(
         f"\nfield accuracy {field_hits}/{field_total} = {100 * field_hits / max(field_total, 1):.1f}%;"
         f" identical findings {identical}/{len(chosen)} = {100 * identical / max(len(chosen), 1):.0f}%"
@@ -456,6 +464,62 @@ def run_scans(count: int, seed: int, psm: int) -> None:
         f" median {statistics.median(seconds):.1f} s per presentation;"
         f" values sent for a human check: {sum(flagged)} ({sum(flagged) / max(len(chosen), 1):.1f} per presentation)"
     )
+
+
+def run_speed(count: int, seed: int, psm: int, repeat: int) -> list[float]:
+    from extractors.bundle import read_document
+    from extractors.ocr import OcrPage, OcrSettings
+    from tests.fixtures.generator import generate_presentation
+    from tests.fixtures.scans import scan_bundle
+    from tests.fixtures.scenarios import ALL
+
+    settings = OcrSettings(psm=psm, workers=1)  # one page at a time, as in run_real
+    _warm_engine()
+    scenarios = [s for s in ALL if s.kind in ("clean", "discrepant")]
+    chosen = scenarios[:: max(1, len(scenarios) // count)][:count]
+    ratios: list[float] = []
+    inside_ratios: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        for index, scenario in enumerate(chosen):
+            text_bundle = generate_presentation(out, scenario, seed)
+            scans = scan_bundle(text_bundle, out / f"{scenario.name}-scan", seed=seed + index)
+            for path in sorted(scans.iterdir()):
+                if path.suffix.lower() not in (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".pdf"):
+                    continue
+                workdir = out / f"{scenario.name}-{path.stem}"
+                workdir.mkdir()
+                images = page_images_for(path, workdir)
+                if not images:
+                    continue  # a text PDF: nothing to OCR
+                runs: list[float] = []
+                for _ in range(repeat):
+                    started = time.perf_counter()
+                    read = read_document(path, ocr_settings=settings, templates=False)
+                    runs.append(time.perf_counter() - started)
+                pages = [p for p in read.pdf.pages if isinstance(p, OcrPage)] if read.pdf else []
+                if not pages:
+                    continue
+                ours = statistics.median(runs) / len(pages)
+                inside = sum(p.tesseract_seconds for p in pages) / len(pages)
+                alone = sum(
+                    statistics.median(tesseract_alone(image, psm) for _ in range(repeat)) for image in images
+                ) / len(images)
+                ratios.append(ours / alone)
+                inside_ratios.append(ours / inside)
+                print(
+                    f"  {scenario.name[:34]:34} {path.name:14} ours {ours:5.2f}  tesseract inside"
+                    f" {inside:5.2f}  alone {alone:5.2f}  ratio {ours / alone:4.2f}",
+                    flush=True,
+                )
+    if ratios:
+        over = sum(r > 1.2 for r in ratios)
+        print(
+            f"\n{len(ratios)} scanned pages: whole read / Tesseract alone on the file: median"
+            f" {statistics.median(ratios):.2f}, max {max(ratios):.2f}, {over} over 1.2;"
+            f" whole read / Tesseract's own time inside it: median {statistics.median(inside_ratios):.2f}"
+        )
+    return ratios
 
 
 def main() -> None:
@@ -471,12 +535,19 @@ def main() -> None:
     scans.add_argument("--count", type=int, default=8)
     scans.add_argument("--seed", type=int, default=2026)
     scans.add_argument("--psm", type=int, default=6)
+    speed = sub.add_parser("speed")
+    speed.add_argument("--count", type=int, default=8)
+    speed.add_argument("--seed", type=int, default=2026)
+    speed.add_argument("--psm", type=int, default=6)
+    speed.add_argument("--repeat", type=int, default=3, help="timed reads per page (median)")
     args = parser.parse_args()
     if args.what == "real":
         shared = args.shared_data or Path(
             os.environ.get("BLOCKTRADE_SHARED_DATA", REPO.parent / "shared" / "data")
         )
         run_real(shared, args.psm, args.repeat)
+    elif args.what == "speed":
+        run_speed(args.count, args.seed, args.psm, args.repeat)
     else:
         run_scans(args.count, args.seed, args.psm)
 

@@ -272,10 +272,27 @@ def _singular(word: str) -> str:
 
 
 def goods_correspond(desc: Any, lc_desc: Any) -> bool:
-    """UCP 600 18(c): every significant word of the 45A description is on the invoice."""
+    """UCP 600 18(c): every significant word of the 45A description is on the invoice.
+
+    Two of those words run together ("BASMATIRICE", a space lost in typing or by OCR) count as
+    both: ISBP 821 A23, a typing error that does not affect the meaning is no discrepancy."""
     required = significant_words(to_text(lc_desc, "lc_desc"))
-    present = significant_words(to_text(desc, "desc"))
+    text = to_text(desc, "desc")
+    present = significant_words(text)
+    if not required <= present:
+        present |= _run_together(text, required)
     return required <= present
+
+
+def _run_together(text: str, words: set[str]) -> set[str]:
+    """The ``words`` found as two of them written as one word of ``text``."""
+    found: set[str] = set()
+    for token in _WORD.findall(norm(text)):
+        for cut in range(2, len(token) - 1):
+            first, second = _singular(token[:cut]), _singular(token[cut:])
+            if first in words and second in words:
+                found |= {first, second}
+    return found
 
 
 # Words that describe packing or the transport unit, not goods ("8375 CARTONS", "4 X 20' GP

@@ -173,8 +173,8 @@ def image_pages(data: bytes, file: str, workdir: Path) -> list[PageImage]:
                     dpi = image.info.get("dpi", first_dpi)  # later TIFF frames may not repeat it
                     frame = ImageOps.exif_transpose(image) if kind == "jpeg" else image
                     gray = _upscale_small(frame.convert("L"))
-                    target = workdir / f"{_safe_stem(file)}-p{number:04d}.png"
-                    gray.save(target, format="PNG", compress_level=1)
+                    target = _page_file(workdir, file, number)
+                    gray.save(target, format="PPM")
                     pages.append(
                         PageImage(
                             file=file,
@@ -261,8 +261,8 @@ def _render_pdf_pages_unlocked(
                 raise ImageInputError(file, "unreadable", f"cannot render the page ({exc})", number) from None
             finally:
                 page.close()
-            target = workdir / f"{_safe_stem(file)}-p{number:04d}.png"
-            image.save(target, format="PNG", compress_level=1)
+            target = _page_file(workdir, file, number)
+            image.save(target, format="PPM")
             out.append(
                 PageImage(
                     file=file,
@@ -303,6 +303,14 @@ def crop_png(
         return buffer.getvalue()
 
 
+def _page_file(workdir: Path, file: str, number: int) -> Path:
+    """Where a page image is kept while it is read: an uncompressed grayscale PGM. Writing a
+    noisy 300 dpi scan as PNG took 0.4 s and decoding it again 0.1 s, more than half of what
+    Tesseract spends on the page; a PGM is written and read in ~5 ms (it is ~9 MB, and it
+    lives only in the reading's temporary folder)."""
+    return workdir / f"{_safe_stem(file)}-p{number:04d}.pgm"
+
+
 def _safe_stem(file: str) -> str:
     stem = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in Path(file).stem)
     return stem[:60] or "page"
@@ -336,21 +344,34 @@ class Rules:
 
 
 def _runs(mask, min_length: int):  # (numpy bool 2-D, int) -> numpy bool 2-D
-    """Where ``mask`` is part of a run of at least ``min_length`` true cells along axis 1."""
+    """Where ``mask`` is part of a run of at least ``min_length`` true cells along axis 1.
+
+    A window of ``min_length`` cells is a run when (almost) all of it is ink: noise may knock
+    out a pixel or two. OpenCV's box filter sums the windows and its dilation spreads each full
+    window over its cells: four times faster than the same sums by cumulative sums in NumPy."""
+    import cv2
     import numpy as np
 
-    rows, cols = mask.shape
+    cols = mask.shape[1]
     if cols < min_length:
         return np.zeros_like(mask)
-    summed = np.zeros((rows, cols + 1), dtype=np.int32)
-    np.cumsum(mask, axis=1, out=summed[:, 1:])
-    # a window is a run when (almost) all of it is ink: noise may knock out a pixel or two
-    full = (summed[:, min_length:] - summed[:, :-min_length]) >= int(min_length * 0.95)
-    starts = np.zeros((rows, cols + 1), dtype=np.int32)
-    np.cumsum(np.pad(full, ((0, 0), (0, min_length - 1))), axis=1, out=starts[:, 1:])
+    cv2.setNumThreads(1)  # pages already run one per core in the process pool
+    cells = np.ascontiguousarray(mask, dtype=np.uint8)
+    # the sum of the window starting at each cell (anchor 0); windows past the edge do not count
+    sums = cv2.boxFilter(
+        cells, cv2.CV_32S, (min_length, 1), anchor=(0, 0), normalize=False, borderType=cv2.BORDER_CONSTANT
+    )
+    full = (sums >= int(min_length * 0.95)).astype(np.uint8)
+    full[:, cols - min_length + 1 :] = 0
     # a cell is covered when a full window starts within min_length cells to its left
-    covered = starts[:, 1:] - np.pad(starts[:, 1:], ((0, 0), (min_length, 0)))[:, :cols]
-    return covered > 0
+    covered = cv2.dilate(
+        full,
+        np.ones((1, min_length), np.uint8),
+        anchor=(min_length - 1, 0),
+        borderType=cv2.BORDER_CONSTANT,
+        borderValue=0,
+    )
+    return covered.astype(bool)
 
 
 def _spans(indices, gap: int) -> list[tuple[int, int]]:

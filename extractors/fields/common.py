@@ -26,9 +26,9 @@ V = TypeVar("V")
 CAPTIONS = [
     r"commercial invoice", r"(ref\.? )?invoice no\.?", r"invoice number", r"inv\. no\.?", r"invoice date", r"date of issue",
     r"date", r"seller", r"exporter", r"beneficiary", r"buyer", r"sold to", r"bill to", r"messrs\.?",
-    r"l/c no\.?", r"u/?c no\.?", r"lc no\.?", r"documentary credit no\.?", r"credit number", r"lc ref\.?", r"terms of delivery", r"incoterms?",
+    r"l[/il1|]c\s*no\.?", r"u/?c no\.?", r"lc no\.?", r"documentary credit no\.?", r"credit number", r"lc ref\.?", r"terms of delivery", r"incoterms?",
     r"delivery terms", r"country of origin", r"shipping marks", r"marks (&|and) nos\.?", r"marks", r"gross weight",
-    r"net weight", r"b/l no\.?", r"bill of lading no\.?", r"shipper(/exporter)?", r"consignee", r"notify( party)?",
+    r"net weight", r"b[/il1|]l\s*no\.?", r"bill of lading no\.?", r"shipper(/exporter)?", r"consignee", r"notify( party)?",
     r"(ocean )?vessel( ?/? ?voy(age)?\.? no\.?)?", r"voyage no\.?", r"place of receipt", r"port of loading",
     r"port of discharge", r"place of delivery", r"number of original b/ls", r"no\. of original b\(s\)/l",
     r"place and date of issue", r"carrier", r"port of transhipment", r"packing list no\.?", r"total packages",
@@ -586,8 +586,9 @@ def parse_packages(text: str):  # -> Quantity | None
     return None
 
 
-# "u/c": OCR reads the "L/" of L/C as a U ("UC No.:", "U/C No.:")
-LC_LABELS = [r"l/c no\.?", r"l/c number", r"lc no\.?", r"u/?c no\.?", r"documentary credit no\.?", r"documentary credit number",
+# "u/c": OCR reads the "L/" of L/C as a U ("UC No.:", "U/C No.:"); "l[/il1|]c": it reads the
+# slash as an I, l, 1 or bar ("LICNo.")
+LC_LABELS = [r"l[/il1|]c no\.?", r"l[/il1|]c number", r"lc no\.?", r"u/?c no\.?", r"documentary credit no\.?", r"documentary credit number",
              r"credit number", r"credit no\.?", r"lc ref\.?", r"l/c ref\.?", r"letter of credit no\.?"]  # fmt: skip
 INVOICE_REFERENCE_LABELS = [r"(ref\.?\s+)?invoice no\.?", r"(ref\.?\s+)?invoice number", r"commercial invoice no\.?",
                             r"inv\.? no\.?", r"invoice ref(erence)?\.?( no\.?)?", r"against invoice( no\.?)?"]  # fmt: skip

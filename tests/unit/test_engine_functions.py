@@ -106,6 +106,11 @@ def test_canonical_place_of_unknown_name_is_cleaned_text() -> None:
 def test_goods_functions() -> None:
     assert f.goods_correspond("1000 PCS COTTON T-SHIRTS, MEN'S, SIZE M", "COTTON T-SHIRTS") is True
     assert f.goods_correspond("T-SHIRTS", "COTTON T-SHIRTS") is False
+    # two words of 45A run together (a lost space, ISBP 821 A23) count; a stranger's do not
+    assert f.goods_correspond("INDIAN BASMATIRICE 1121 SELLA", "INDIAN BASMATI RICE 1121 SELLA") is True
+    assert f.goods_correspond("COTTONSHIRTS", "COTTON SHIRTS") is True
+    assert f.goods_correspond("BASMATIWHEAT", "BASMATI RICE") is False
+    assert f.goods_correspond("POLYESTERSHIRTS", "COTTON SHIRTS") is False
     assert f.goods_conflict("GARMENTS", "COTTON T-SHIRTS") is False
     assert f.goods_conflict("STEEL PIPES", "COTTON T-SHIRTS") is True
 

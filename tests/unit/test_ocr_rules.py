@@ -53,6 +53,23 @@ def test_find_rules_finds_column_rules_and_the_stamp_frame_only() -> None:
     assert 2000 < x0 < 2030 and 2210 < x1 < 2240 and 80 < top < 100 and 130 < bottom < 150
 
 
+def test_runs_are_long_enough_stretches_of_ink_with_a_dropped_pixel_forgiven() -> None:
+    import numpy as np
+
+    from extractors.images import _runs
+
+    row = np.zeros((1, 60), dtype=bool)
+    row[0, 2:24] = True  # 22 cells: a run of 20
+    row[0, 12] = False  # one pixel knocked out by noise: still one run (21 of 22 >= 95%)
+    row[0, 30:45] = True  # 15 cells: too short
+    row[0, 41:60] = True  # 19 cells to the edge (with 30..40: 30 cells in all): a run
+    covered = _runs(row, 20)[0]
+    assert covered[2:24].all() and not covered[:2].any() and not covered[24:29].any()
+    assert covered[30:60].all()  # (and cell 29: a window may start one blank cell early)
+    assert not _runs(row[:, :10], 20).any()  # narrower than a run
+    assert not _runs(np.ones((3, 40), dtype=bool) & (np.arange(40) % 3 != 0), 20).any()  # dotted
+
+
 def test_find_rules_on_a_page_without_lines_finds_none() -> None:
     page = Image.new("L", (1200, 800), 255)
     ImageDraw.Draw(page).text((100, 100), "Invoice No.: CI-2026-017  Total 12,500.00", fill=0, font=_font(40))

@@ -266,3 +266,29 @@ def test_real_cptpp_certificate_finds_the_origin(shared_data: Path) -> None:
     assert isinstance(cert, CertificateOfOrigin)
     assert cert.exporter is not None and cert.exporter.value.name == "Cotec Plastic Company"
     assert cert.consignee is not None and cert.consignee.value.country == "MX"
+
+
+@pytest.mark.parametrize("caption", ["L/C No.", "LICNo.", "L1C No.", "L|C No."])
+def test_an_lc_number_caption_read_with_its_slash_as_a_letter_is_still_a_caption(
+    tmp_path: Path, caption: str
+) -> None:
+    """OCR reads the slash of "L/C No." as I, l, 1 or a bar; the caption must not become the port
+    of discharge beside it, and the credit number below it must still be found."""
+    from tests.unit.pdf_samples import PageSpec, build_pdf
+
+    page = (
+        PageSpec()
+        .text(50, 60, "CERTIFICATE OF ORIGIN", size=14, bold=True)
+        .text(50, 200, "Port of Loading", bold=True)
+        .text(307, 200, "Country of Origin", bold=True)
+        .text(50, 212, "CHENNAI")
+        .text(307, 212, "INDIA")
+        .text(50, 230, "Port of Discharge", bold=True)
+        .text(307, 230, caption, bold=True)
+        .text(50, 242, "HAMBURG")
+        .text(307, 242, "LCUBR26032366")
+    )
+    co = _read("certificate_of_origin", build_pdf(tmp_path / "co.pdf", [page]))
+    assert isinstance(co, CertificateOfOrigin)
+    assert co.port_of_discharge is not None and co.port_of_discharge.value == "HAMBURG"
+    assert co.lc_number is not None and co.lc_number.value == "LCUBR26032366"
